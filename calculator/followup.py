@@ -37,8 +37,8 @@ Observed values are never invented: where observed data stop, rows carry
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Final, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -113,9 +113,9 @@ def observed_asfr(births: pd.DataFrame, population: pd.DataFrame) -> pd.DataFram
     """
     _require(births, ("year", "mother_age", "births"), "births")
     _require(population, ("year", "sex", "age", "population"), "population")
-    b = births.groupby(["year", "mother_age"], as_index=False)["births"].sum()
-    women = population[population["sex"] == "female"]
-    women = women.groupby(["year", "age"])["population"].sum()
+    b = births.groupby(["year", "mother_age"])["births"].sum().reset_index()
+    female = population[population["sex"] == "female"]
+    women = female.groupby(["year", "age"])["population"].sum()
     years = sorted(set(b["year"]) & {y for y in women.index.get_level_values(0)
                                      if y - 1 in women.index.get_level_values(0)})
     ages = np.arange(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1)
@@ -145,8 +145,9 @@ def tfr_from_asfr(asfr: pd.DataFrame) -> pd.DataFrame:
     0  2024                    0.75
     """
     _require(asfr, ("year", "mother_age", "fert_rate"), "age-specific fertility rates")
-    out = asfr.groupby("year", as_index=False)["fert_rate"].sum(min_count=1)
-    return out.rename(columns={"fert_rate": "tfr_children_per_woman"})
+    tfr = asfr.groupby("year")["fert_rate"].sum(min_count=1)
+    return pd.DataFrame({"year": tfr.index.to_numpy(),
+                         "tfr_children_per_woman": tfr.to_numpy(dtype=np.float64)})
 
 
 def observed_tfr_from_births(births: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
@@ -159,13 +160,13 @@ def observed_tfr_from_births(births: pd.DataFrame, population: pd.DataFrame) -> 
 
 def _observed_births_by_age(observed: pd.DataFrame) -> pd.DataFrame:
     _require(observed, ("year", "mother_age", "births"), "observed births")
-    return observed.groupby(["year", "mother_age"], as_index=False)["births"].sum()
+    return observed.groupby(["year", "mother_age"])["births"].sum().reset_index()
 
 
 def _projected_by_age(projected: pd.DataFrame) -> pd.DataFrame:
     _require(projected, ("projection_vintage", "year", "mother_age", "births"), "projected births")
-    return projected.groupby(["projection_vintage", "year", "mother_age"],
-                             as_index=False)["births"].sum()
+    return projected.groupby(["projection_vintage", "year", "mother_age"])["births"].sum(
+    ).reset_index()
 
 
 def births_error_by_horizon(projected: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
@@ -303,16 +304,16 @@ def births_error_by_mother_age(
             location="projected births",
         )
     obs = _observed_births_by_age(observed)
-    obs = obs[obs["year"] == year].set_index("mother_age")["births"]
+    obs_age = obs[obs["year"] == year].set_index("mother_age")["births"]
     out = pd.DataFrame({
         "mother_age": proj["mother_age"].to_numpy(),
         "projected_births": proj["births"].to_numpy(dtype=np.float64),
     })
-    if obs.empty:
+    if obs_age.empty:
         out["observed_births"] = np.nan
         out["status"] = NO_OBSERVED
     else:
-        out["observed_births"] = out["mother_age"].map(obs).fillna(0.0).astype(np.float64)
+        out["observed_births"] = out["mother_age"].map(obs_age).fillna(0.0).astype(np.float64)
         out["status"] = STATUS_OK
     total_p = out["projected_births"].sum()
     total_o = out["observed_births"].sum(min_count=1)
@@ -339,9 +340,11 @@ def births_paths_chart_data(projected: pd.DataFrame, observed: pd.DataFrame) -> 
     proj = _projected_by_age(projected)
     lo, hi = int(proj["mother_age"].min()), int(proj["mother_age"].max())
     obs = _observed_births_by_age(observed)
-    obs = obs[obs["mother_age"].between(lo, hi)].groupby("year", as_index=False)["births"].sum()
-    obs = obs.assign(series="observed", kind="observed", projection_vintage=pd.NA)
-    lines = proj.groupby(["projection_vintage", "year"], as_index=False)["births"].sum()
+    obs = obs[obs["mother_age"].between(lo, hi)].groupby("year")["births"].sum().reset_index()
+    obs["series"] = "observed"
+    obs["kind"] = "observed"
+    obs["projection_vintage"] = pd.NA
+    lines = proj.groupby(["projection_vintage", "year"])["births"].sum().reset_index()
     lines["series"] = "vintage " + lines["projection_vintage"].astype(str)
     lines["kind"] = "projected"
     out = pd.concat([obs, lines], ignore_index=True)
@@ -477,7 +480,7 @@ def municipal_tfr_vs_assumption(
 # ---------------------------------------------------------------------------------------------
 # (a) plain-language summaries
 
-def births_summary(row: pd.Series | dict[str, object], lang: Lang = "sv") -> str:
+def births_summary(row: pd.Series | Mapping[str, Any], lang: Lang = "sv") -> str:
     """One sentence for one row of :func:`births_error_by_horizon`.
 
     >>> s = births_summary({"projection_vintage": 2021, "year": 2024,
@@ -495,12 +498,13 @@ def births_summary(row: pd.Series | dict[str, object], lang: Lang = "sv") -> str
     """
     if lang not in ("sv", "en"):
         raise InputValidationError(f"language {lang!r}; allowed: 'sv', 'en'", location="summary")
-    vintage, year = int(row["projection_vintage"]), int(row["year"])  # type: ignore[call-overload]
-    projected = float(row["projected_births"])  # type: ignore[arg-type]
-    observed = float(row["observed_births"])  # type: ignore[arg-type]
-    lo, hi = int(row["mother_age_min"]), int(row["mother_age_max"])  # type: ignore[call-overload]
+    values: dict[str, Any] = dict(row)
+    vintage, year = int(values["projection_vintage"]), int(values["year"])
+    projected = float(values["projected_births"])
+    observed = float(values["observed_births"])
+    lo, hi = int(values["mother_age_min"]), int(values["mother_age_max"])
     p = _format_int(projected, lang)
-    if row["status"] != STATUS_OK or math.isnan(observed):
+    if values["status"] != STATUS_OK or math.isnan(observed):
         if lang == "sv":
             return (f"Prognosen från {vintage} antog {p} födda {year}; utfallet finns inte i de "
                     "inbäddade data — hämta online.")
@@ -605,7 +609,7 @@ def _check_grid(frame: pd.DataFrame, period: str, what: str) -> pd.DataFrame:
         )
     data["age"] = pd.to_numeric(data["age"], errors="raise").astype(np.int64)
     data["population"] = pd.to_numeric(data["population"], errors="raise").astype(np.float64)
-    data = data.groupby([period, "sex", "age"], as_index=False)["population"].sum()
+    data = data.groupby([period, "sex", "age"])["population"].sum().reset_index()
     counts = data.groupby(period)["age"].size()
     incomplete = counts[counts != len(SEXES) * (OPEN_AGE + 1)]
     if not incomplete.empty:
@@ -624,13 +628,14 @@ def _group_sums(data: pd.DataFrame, period: str, groups: tuple[tuple[str, int, i
     for order, (label, lo, hi) in enumerate(groups):
         rows = data[data["age"].between(lo, hi)]
         keys = [period, "sex"] if by_sex else [period]
-        summed = rows.groupby(keys, as_index=False)["population"].sum()
+        summed = rows.groupby(keys)["population"].sum().reset_index()
         if not by_sex:
             summed["sex"] = "total"
         summed = summed.assign(age_group=label, age_min=lo, age_max=hi, group_order=order,
                                n_cells=(hi - lo + 1) * (1 if by_sex else len(SEXES)))
         parts.append(summed)
-    return pd.concat(parts, ignore_index=True)
+    out: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return out
 
 
 def _period_year(values: pd.Series) -> pd.Series:
@@ -739,6 +744,7 @@ def forecast_at_months(forecast: pd.DataFrame, months: Iterable[str]) -> pd.Data
         start = start.reindex(end.index, fill_value=0.0)
         value = start + (end - start) * (m / 12.0)
         parts.append(value.reset_index().assign(month=month))
+    out: pd.DataFrame
     if parts:
         out = pd.concat(parts, ignore_index=True)[["month", "sex", "age", "population"]]
     else:

@@ -131,7 +131,7 @@ def build_observed_births(reference: Path) -> pd.DataFrame:
                      births=new["births"].astype(np.int64), source="BE0101E2")
     both = pd.concat([old, new], ignore_index=True)
     keys = ["year", "region", "mother_age", "child_sex", "source"]
-    both = both.groupby(keys, as_index=False)["births"].sum()
+    both = both.groupby(keys)["births"].sum().reset_index()
     checked = validate_frame("births", both, source="observed births")
     checked["births"] = checked["births"].astype(np.int64)
     return checked.assign(source=both["source"].to_numpy())

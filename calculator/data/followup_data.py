@@ -266,21 +266,22 @@ def read_monthly_population(
     0  2025-03  female    7       950.0
     """
     label = name or (str(source) if isinstance(source, (str, Path)) else "uploaded file")
+    raw: str | bytes
     if isinstance(source, (str, Path)):
         try:
-            text = Path(source).read_bytes()
+            raw = Path(source).read_bytes()
         except OSError as exc:
             raise InputValidationError(f"cannot read the file: {exc.strerror}",
                                        location=label) from exc
     else:
-        text = source.read()
-    if isinstance(text, bytes):
+        raw = source.read()
+    if isinstance(raw, bytes):
         try:
-            text = text.decode("utf-8-sig")
+            raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputValidationError("the file is not UTF-8 text; save it as UTF-8 CSV",
                                        location=label) from exc
-    text = text.lstrip("\ufeff")
+    text = raw.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InputValidationError(
