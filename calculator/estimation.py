@@ -36,6 +36,7 @@ from calculator.grid import (
     FERTILE_AGE_MAX,
     FERTILE_AGE_MIN,
     N_AGES,
+    OPEN_AGE,
     SEXES,
     FloatArray,
     age_cohort,
@@ -253,6 +254,36 @@ def sex_ratio_at_birth(births: pd.DataFrame, years: Sequence[int]) -> float:
 # mortality
 
 
+def deaths_completed_to_reached(deaths: pd.DataFrame) -> pd.DataFrame:
+    """Re-express deaths by completed age at death (Lexis squares) by age reached.
+
+    The deaths of the square for completed age *a* are split evenly between the two Lexis
+    triangles: the lower half belongs to the cohort reaching *a* during the year, the upper
+    half to the cohort reaching *a* + 1. So ``D_reached[a] = (D[a-1] + D[a]) / 2`` for
+    1..99, ``D_reached[0] = D[0] / 2`` and ``D_reached[100] = D[99] / 2 + D[100]``; totals are
+    unchanged. Needed for Sweden's and the counties' embedded deaths, which SCB's source
+    extracts give by completed age (``tests/test_mortality.py`` shows they equal HMD's
+    Lexis-square deaths cell by cell).
+
+    >>> f = pd.DataFrame({"year": 2014, "region": "00", "sex": "female", "age": [0, 1, 100],
+    ...                   "deaths": [10.0, 4.0, 6.0]})
+    >>> deaths_completed_to_reached(f).set_index("age")["deaths"].loc[[0, 1, 2, 100]].tolist()
+    [5.0, 7.0, 2.0, 6.0]
+    """
+    keys = ["year", "region", "sex"]
+    full = deaths.pivot_table(index=keys, columns="age", values="deaths", aggfunc="sum")
+    full = full.reindex(columns=range(N_AGES), fill_value=0.0).fillna(0.0)
+    d = full.to_numpy(dtype=np.float64)
+    reached = np.empty_like(d)
+    reached[:, 0] = d[:, 0] / 2.0
+    reached[:, 1:OPEN_AGE] = (d[:, 0 : OPEN_AGE - 1] + d[:, 1:OPEN_AGE]) / 2.0
+    reached[:, OPEN_AGE] = d[:, OPEN_AGE - 1] / 2.0 + d[:, OPEN_AGE]
+    wide = pd.DataFrame(reached, index=full.index, columns=range(N_AGES)).reset_index()
+    long = wide.melt(id_vars=keys, var_name="age", value_name="deaths")
+    long["age"] = long["age"].astype(np.int64)
+    return long.sort_values([*keys, "age"], kind="stable").reset_index(drop=True)
+
+
 def death_counts_exposure(
     deaths: pd.DataFrame, population: pd.DataFrame, births: pd.DataFrame, years: Sequence[int]
 ) -> tuple[FloatArray, FloatArray]:
@@ -419,7 +450,8 @@ def rake_to_total(values: FloatArray, total: float) -> FloatArray:
     current = cells.sum(axis=-1, keepdims=True)
     target = np.expand_dims(total_arr, -1) * np.ones_like(current)
     even = np.broadcast_to(target / cells.shape[-1], cells.shape)
-    return np.asarray(np.where(current > 0, cells * _ratio(target, current), even))
+    shares = _ratio(cells, np.broadcast_to(current, cells.shape))
+    return np.asarray(np.where(current > 0, shares * target, even))
 
 
 def ckm_small_cells(
@@ -456,7 +488,7 @@ def rake_population_to_totals(population: pd.DataFrame, totals: pd.DataFrame) ->
     group_sum = merged.assign(_c=clipped).groupby(keys)["_c"].transform("sum").to_numpy()
     group_n = merged.groupby(keys)["population"].transform("size").to_numpy()
     total = merged["_total"].to_numpy(dtype=np.float64)
-    raked = np.where(group_sum > 0, clipped * _ratio(total, group_sum), total / group_n)
+    raked = np.where(group_sum > 0, _ratio(clipped, group_sum) * total, total / group_n)
     out = population.copy()
     out["population"] = raked
     out["below_ckm_noise"] = ckm_small_cells(published)

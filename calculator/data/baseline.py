@@ -55,9 +55,11 @@ class _RegionData:
 
 
 def _region_data(region: str) -> _RegionData:
-    return _RegionData(
-        embedded.load_population(region), embedded.load_births(region), embedded.load_deaths(region)
-    )
+    """Population, births and deaths of ``region``, deaths by age reached."""
+    deaths = embedded.load_deaths(region)
+    if embedded.deaths_age_basis(region) == "completed":
+        deaths = est.deaths_completed_to_reached(deaths)
+    return _RegionData(embedded.load_population(region), embedded.load_births(region), deaths)
 
 
 def _window(last_year: int, n_years: int, available: Sequence[int], region: str) -> list[int]:

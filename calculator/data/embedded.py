@@ -177,6 +177,22 @@ def load_deaths(region: str, years: Iterable[int] | None = None) -> pd.DataFrame
                           source=f"embedded deaths {region}")
 
 
+def deaths_age_basis(region: str) -> str:
+    """Age basis of the embedded deaths of ``region``: ``"reached"`` or ``"completed"``.
+
+    Luleå's deaths (SCB BE0101D8) are by age reached during the year, as the frame schema
+    says. The Sweden and county series (StatisticsNZ/demdata and eha extracts) are by completed
+    age at death (Lexis squares; they equal HMD's square deaths cell by cell, see
+    ``tests/test_mortality.py``), so convert them with
+    :func:`calculator.estimation.deaths_completed_to_reached` before estimating rates.
+
+    >>> deaths_age_basis("00"), deaths_age_basis("2580")
+    ('completed', 'reached')
+    """
+    _select("deaths", region, None)
+    return "completed" if len(str(region).strip()) == 2 else "reached"
+
+
 def load_migration(region: str, years: Iterable[int] | None = None) -> pd.DataFrame:
     """Immigrants, emigrants, domestic in- and out-migrants by sex and age, per year."""
     return validate_frame("migration", _select("migration", region, years),
