@@ -281,7 +281,7 @@ def to_xlsx(
     price_years = sorted({n.price_year for n in needs})
     _write_table(
         ws, "Servicebehov och kostnader per år",
-        "Platser = folkmängd i åldersgruppen 31 dec x täckningsgrad; kostnad = platser x kostnad "
+        "Platser = folkmängd i åldersgruppen 31 december x täckningsgrad; kostnad = platser x kostnad "
         f"per plats och år, i {', '.join(map(str, price_years))} års priser. Täckningsgrader och "
         "kostnader är redigerbara EXEMPEL, inte officiella uppgifter; ersätt dem med egna.",
         _service_sheet(long, needs), label_columns=5,
