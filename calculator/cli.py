@@ -20,6 +20,7 @@ from calculator.results import ProjectionResult
 #: Modules adding sub-commands; each defines ``register(subparsers) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "calculator.cli_run",
+    "calculator.cli_data",
 )
 
 EXCEL_MAX_ROWS = 1_048_576
