@@ -230,7 +230,7 @@ def decode(doc: Mapping[str, Any], *, source: str = "SCB answer") -> JsonStatDat
                 label=str(dim.get("label", dim_id)),
                 codes=tuple(codes),
                 labels=labels,
-                extension=dict(extension),
+                extension=dict(extension or {}),
             )
         )
     n = math.prod(int(s) for s in sizes)
@@ -410,7 +410,9 @@ def population_frame(long: pd.DataFrame, *, source: str = "SCB population") -> p
     """Population frame (31 Dec stock by completed age) from :func:`scb_long` output."""
     part = _single(long, ["population"])
     frame = part.rename(columns={"value": "population"})
-    frame = frame.groupby(["year", "region", "sex", "age"], as_index=False)["population"].sum()
+    frame = frame.groupby(["year", "region", "sex", "age"], as_index=False).agg(
+        population=("population", "sum")
+    )
     return validate_frame("population", frame, source=source)
 
 
@@ -431,14 +433,16 @@ def births_frame(long: pd.DataFrame, *, source: str = "SCB births") -> pd.DataFr
         }
     )
     keys = ["year", "region", "mother_age", "child_sex"]
-    frame = frame.groupby(keys, as_index=False)["births"].sum()
+    frame = frame.groupby(keys, as_index=False).agg(births=("births", "sum"))
     return validate_frame("births", frame, source=source)
 
 
 def deaths_frame(long: pd.DataFrame, *, source: str = "SCB deaths") -> pd.DataFrame:
     """Deaths frame (age reached during the year) from :func:`scb_long` output."""
     part = _single(long, ["deaths"]).rename(columns={"value": "deaths"})
-    frame = part.groupby(["year", "region", "sex", "age"], as_index=False)["deaths"].sum()
+    frame = part.groupby(["year", "region", "sex", "age"], as_index=False).agg(
+        deaths=("deaths", "sum")
+    )
     return validate_frame("deaths", frame, source=source)
 
 
