@@ -40,7 +40,7 @@ from calculator.checks import check_balance
 from calculator.exceptions import CalculatorWarning
 from calculator.grid import FEMALE, MALE, FloatArray, age_cohort
 from calculator.inputs import ProjectionInputs
-from calculator.mortality import hazards_from_death_prob
+from calculator.mortality import hazard_from_death_prob, newborn_hazard_from_death_prob
 from calculator.results import ProjectionResult
 
 _TINY = 1e-300  # keeps (1 - e^-h) / h finite at h = 0 (its limit, 1, is then returned)
@@ -53,11 +53,9 @@ class StepResult(NamedTuple):
     births_count_sex: FloatArray  # (..., sex) children born, by sex of the child
     births_count_mother_age: FloatArray  # (..., age) by mother's age reached
     deaths_count_sex_age: FloatArray
-    immig_count_sex_age: FloatArray
     emig_count_sex_age: FloatArray
-    inmig_count_sex_age: FloatArray
     outmig_count_sex_age: FloatArray
-    netmig_count_sex_age: FloatArray
+    netmig_count_sex_age: FloatArray  # the net migrants applied (net mode; zeros otherwise)
 
 
 def project_step(
@@ -71,6 +69,7 @@ def project_step(
     netmig_count_sex_age: FloatArray,
     srb_males_per_female: FloatArray,
     net_mode: bool = False,
+    out: StepResult | None = None,
 ) -> StepResult:
     """Project one calendar year (the kernel; vectorised over all leading batch axes).
 
@@ -85,25 +84,37 @@ def project_step(
     * ``emig_rate_sex_age``, ``outmig_rate_sex_age`` (..., 2, 101): per person-year.
     * ``netmig_count_sex_age`` (..., 2, 101): signed net migrants (used when ``net_mode``).
     * ``srb_males_per_female`` (...): boys born per girl.
+    * ``out``: optional preallocated buffers to write the result into (the loop passes slices
+      of the result arrays, so nothing is copied).
 
     Returns a :class:`StepResult` whose population satisfies the balance identity exactly
     (to rounding). References it must reproduce: the stable population and intrinsic growth
     rate of Lotka's equation for constant rates (``tests/test_projection.py::test_lotka``),
-    and SCB's observed Luleå 2024 population from the 2014 base (``tests/test_backtest.py``).
+    and SCB's observed populations in the back-tests (``tests/test_backtest.py``).
     """
-    aged = age_cohort(pop_count_sex_age_start)
     mu = death_hazard_sex_age
+    if out is None:
+        shape = mu.shape
+        out = StepResult(
+            np.empty(shape), np.empty((*shape[:-2], 2)), np.empty(fert_rate_age.shape),
+            np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape),
+        )
+    aged = age_cohort(pop_count_sex_age_start)
     if net_mode:
-        out_rate = np.zeros_like(mu)
+        hazard = mu + _TINY
         arrivals = netmig_count_sex_age
     else:
-        out_rate = emig_rate_sex_age + outmig_rate_sex_age
+        hazard = emig_rate_sex_age + outmig_rate_sex_age
+        hazard += mu
+        hazard += _TINY
         arrivals = immig_count_sex_age + inmig_count_sex_age
-    hazard = mu + out_rate + _TINY
-    leave_share = -np.expm1(-hazard)  # 1 - e^{-h}
-    arrive_stay_share = leave_share / hazard  # g
+    arrive_stay = np.negative(hazard)
+    np.expm1(arrive_stay, out=arrive_stay)
+    np.negative(arrive_stay, out=arrive_stay)  # 1 - e^{-h}, exact for tiny h
+    stay = 1.0 - arrive_stay  # e^{-h}: share of the start stock still present at year end
+    arrive_stay /= hazard  # g = (1 - e^{-h}) / h
     if net_mode:
-        floor = -aged * (1.0 - leave_share) / arrive_stay_share
+        floor = -aged * stay / arrive_stay
         if np.any(arrivals < floor):
             warnings.warn(
                 "net out-migration exceeded the population of a cohort and was clipped to it",
@@ -111,43 +122,44 @@ def project_step(
                 stacklevel=3,
             )
             arrivals = np.maximum(arrivals, floor)
-    pop_end = aged * (1.0 - leave_share) + arrivals * arrive_stay_share
-    exits = aged * leave_share + arrivals * (1.0 - arrive_stay_share)
+        out.netmig_count_sex_age[...] = arrivals
+    pop_end = np.multiply(aged, stay, out=out.pop_count_sex_age_end)
+    pop_end += arrivals * arrive_stay
+    # exits = everyone who came or was there, minus those still present
+    exits = aged + arrivals
+    exits -= pop_end
 
     # births: rates x mean female population of each mother cohort (age 0 has no fertility)
-    mean_female = 0.5 * (aged[..., FEMALE, :] + pop_end[..., FEMALE, :])
-    births_mother_age = fert_rate_age * mean_female
+    mean_female = aged[..., FEMALE, :] + pop_end[..., FEMALE, :]
+    mean_female *= 0.5
+    births_mother_age = np.multiply(fert_rate_age, mean_female, out=out.births_count_mother_age)
     births_total = births_mother_age.sum(axis=-1)
-    srb = np.asarray(srb_males_per_female)
-    births_sex = np.empty((*births_total.shape, 2))
-    births_sex[..., FEMALE] = births_total / (1.0 + srb)
+    births_sex = out.births_count_sex
+    births_sex[..., FEMALE] = births_total / (1.0 + srb_males_per_female)
     births_sex[..., MALE] = births_total - births_sex[..., FEMALE]
-    pop_end[..., 0] += births_sex * arrive_stay_share[..., 0]
-    exits[..., 0] += births_sex * (1.0 - arrive_stay_share[..., 0])
+    pop_end[..., 0] += births_sex * arrive_stay[..., 0]
+    exits[..., 0] += births_sex * (1.0 - arrive_stay[..., 0])
 
-    exit_per_hazard = exits / hazard
-    emigrants = exit_per_hazard * emig_rate_sex_age if not net_mode else np.zeros_like(mu)
-    out_migrants = exit_per_hazard * outmig_rate_sex_age if not net_mode else np.zeros_like(mu)
-    deaths = exits - emigrants - out_migrants
-    zeros = np.zeros_like(mu)
-    return StepResult(
-        pop_count_sex_age_end=pop_end,
-        births_count_sex=births_sex,
-        births_count_mother_age=births_mother_age,
-        deaths_count_sex_age=deaths,
-        immig_count_sex_age=zeros if net_mode else immig_count_sex_age,
-        emig_count_sex_age=emigrants,
-        inmig_count_sex_age=zeros if net_mode else inmig_count_sex_age,
-        outmig_count_sex_age=out_migrants,
-        netmig_count_sex_age=arrivals if net_mode else zeros,
-    )
+    exits /= hazard  # exits per unit hazard, split by cause below
+    if net_mode:
+        out.emig_count_sex_age[...] = 0.0
+        out.outmig_count_sex_age[...] = 0.0
+        np.multiply(exits, mu, out=out.deaths_count_sex_age)
+    else:
+        emigrants = np.multiply(exits, emig_rate_sex_age, out=out.emig_count_sex_age)
+        out_migrants = np.multiply(exits, outmig_rate_sex_age, out=out.outmig_count_sex_age)
+        deaths = np.multiply(exits, hazard, out=out.deaths_count_sex_age)
+        deaths -= emigrants
+        deaths -= out_migrants
+    return out
 
 
 def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult:
     """Run the projection for every scenario and region in the batch; loop over years only.
 
-    The balance identity is checked every year in every cell (``check=False`` is for the
-    benchmark's "kernel only" figure and never used by the product).
+    The balance identity is checked every year in every cell (``check=False`` exists for the
+    benchmark's kernel-only figure and is never used by the product). Inputs laid out
+    year-major in memory (see :func:`calculator.inputs.year_major`) run fastest.
     """
     n_scen, n_reg = inputs.batch_shape
     n_years = inputs.n_years
@@ -158,45 +170,49 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
     births_sex = np.empty((n_years, n_scen, n_reg, 2))
     births_mother = np.empty((n_years, n_scen, n_reg, 101))
     deaths = np.empty(shape_sa)
-    immig = np.empty(shape_sa)
-    emig = np.empty(shape_sa)
-    inmig = np.empty(shape_sa)
-    outmig = np.empty(shape_sa)
     net_mode = inputs.migration_mode == "net"
+    gross = inputs.migration_mode == "gross"
+    emig = np.empty(shape_sa) if gross else None
+    outmig = np.empty(shape_sa) if gross else None
     netmig = np.empty(shape_sa) if net_mode else None
-    hazard_all = hazards_from_death_prob(inputs.death_prob_year_sex_age)
-    regions_labels = (inputs.scenarios, inputs.regions)
+    zeros = np.zeros((n_scen, n_reg, 2, 101))
+    scratch = np.empty((n_scen, n_reg, 2, 101))
+    newborn_hazard = newborn_hazard_from_death_prob(inputs.death_prob_year_sex_age[..., 0])
+    labels = (inputs.scenarios, inputs.regions)
     for t in range(n_years):
-        step = project_step(
+        hazard = hazard_from_death_prob(inputs.death_prob_year_sex_age[:, :, t])
+        hazard[..., 0] = newborn_hazard[:, :, t]
+        buffers = StepResult(
+            pop[t + 1], births_sex[t], births_mother[t], deaths[t],
+            emig[t] if emig is not None else scratch,
+            outmig[t] if outmig is not None else scratch,
+            netmig[t] if netmig is not None else scratch,
+        )
+        project_step(
             pop[t],
             inputs.fert_rate_year_age[:, :, t],
-            hazard_all[:, :, t],
-            inputs.immig_count_year_sex_age[:, :, t],
-            inputs.emig_rate_year_sex_age[:, :, t],
-            inputs.inmig_count_year_sex_age[:, :, t],
-            inputs.outmig_rate_year_sex_age[:, :, t],
+            hazard,
+            inputs.immig_count_year_sex_age[:, :, t] if gross else zeros,
+            inputs.emig_rate_year_sex_age[:, :, t] if gross else zeros,
+            inputs.inmig_count_year_sex_age[:, :, t] if gross else zeros,
+            inputs.outmig_rate_year_sex_age[:, :, t] if gross else zeros,
             inputs.netmig_count_year_sex_age[:, :, t],
             inputs.srb_males_per_female_year[:, :, t],
             net_mode=net_mode,
+            out=buffers,
         )
-        pop[t + 1] = step.pop_count_sex_age_end
-        births_sex[t] = step.births_count_sex
-        births_mother[t] = step.births_count_mother_age
-        deaths[t] = step.deaths_count_sex_age
-        immig[t] = step.immig_count_sex_age
-        emig[t] = step.emig_count_sex_age
-        inmig[t] = step.inmig_count_sex_age
-        outmig[t] = step.outmig_count_sex_age
-        if netmig is not None:
-            netmig[t] = step.netmig_count_sex_age
         if check:
-            inflow = immig[t] + inmig[t]
-            if netmig is not None:
-                inflow = inflow + netmig[t]
+            if gross:
+                inflow = inputs.immig_count_year_sex_age[:, :, t] + inputs.inmig_count_year_sex_age[:, :, t]
+                outflow = buffers.emig_count_sex_age + buffers.outmig_count_sex_age
+            else:
+                inflow = netmig[t] if netmig is not None else zeros
+                outflow = zeros
             check_balance(
-                pop[t], pop[t + 1], births_sex[t], deaths[t], inflow, emig[t] + outmig[t],
-                year=int(inputs.base_year + 1 + t), labels=regions_labels,
+                pop[t], pop[t + 1], births_sex[t], deaths[t], inflow, outflow,
+                year=int(inputs.base_year + 1 + t), labels=labels,
             )
+    empty = np.broadcast_to(np.zeros(1), (n_scen, n_reg, n_years, 2, 101))
     return ProjectionResult(
         base_year=inputs.base_year,
         scenarios=inputs.scenarios,
@@ -206,9 +222,9 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
         births_count_year_sex=np.moveaxis(births_sex, 0, 2),
         births_count_year_mother_age=np.moveaxis(births_mother, 0, 2),
         deaths_count_year_sex_age=np.moveaxis(deaths, 0, 2),
-        immig_count_year_sex_age=np.moveaxis(immig, 0, 2),
-        emig_count_year_sex_age=np.moveaxis(emig, 0, 2),
-        inmig_count_year_sex_age=np.moveaxis(inmig, 0, 2),
-        outmig_count_year_sex_age=np.moveaxis(outmig, 0, 2),
+        immig_count_year_sex_age=inputs.immig_count_year_sex_age if gross else empty,
+        emig_count_year_sex_age=np.moveaxis(emig, 0, 2) if emig is not None else empty,
+        inmig_count_year_sex_age=inputs.inmig_count_year_sex_age if gross else empty,
+        outmig_count_year_sex_age=np.moveaxis(outmig, 0, 2) if outmig is not None else empty,
         netmig_count_year_sex_age=None if netmig is None else np.moveaxis(netmig, 0, 2),
     )
