@@ -169,7 +169,7 @@ def _aggregate(frame: pd.DataFrame, by: By, groups: GroupSpec,
     by_sex = data[~sex_only_total & (data["sex"] != "total")]
     stacked = pd.concat([by_sex, totals], ignore_index=True)
     cols = ["label", "region", "year", "sex", key, "variable"]
-    return stacked.groupby(cols, dropna=False, as_index=False)["value"].sum()
+    return pd.DataFrame(stacked.groupby(cols, dropna=False, as_index=False)["value"].sum())
 
 
 def compare(

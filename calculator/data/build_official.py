@@ -95,8 +95,9 @@ def build_births(reference: Path) -> pd.DataFrame:
     long = _wide_to_long(raw, ["ModerFodregion", "Alder"], str(raw_path))
     long["mother_age"] = long["Alder"].astype(np.int64)
     b2025 = (
-        long.groupby(["content_code", "year", "mother_age"], as_index=False)["value"].sum()
-        .rename(columns={"value": "births"})
+        pd.DataFrame(
+            long.groupby(["content_code", "year", "mother_age"], as_index=False)["value"].sum()
+        ).rename(columns={"value": "births"})
     )
     b2025["vintage"] = VINTAGE_NATIONAL_2025
 
@@ -105,12 +106,13 @@ def build_births(reference: Path) -> pd.DataFrame:
     vint["births"] = pd.to_numeric(vint["projected_births"], errors="raise").astype(np.float64)
     vint["year"] = vint["year"].astype(np.int64)
     vint["mother_age"] = vint["mother_age"].astype(np.int64)
-    older = (
-        vint.groupby(["projection_vintage", "contents_code", "year", "mother_age"], as_index=False)[
-            "births"
-        ].sum()
-        .rename(columns={"projection_vintage": "vintage", "contents_code": "content_code"})
+    grouped = vint.groupby(
+        ["projection_vintage", "contents_code", "year", "mother_age"], as_index=False
+    )["births"].sum()
+    older = pd.DataFrame(grouped).rename(
+        columns={"projection_vintage": "vintage", "contents_code": "content_code"}
     )
+
     # The vintages file repeats the 2025 vintage; it must agree with the raw extract.
     again = older[older["vintage"] == VINTAGE_NATIONAL_2025].merge(
         b2025, on=["year", "mother_age"], suffixes=("_vint", "")
@@ -123,7 +125,9 @@ def build_births(reference: Path) -> pd.DataFrame:
     older = older[older["vintage"] != VINTAGE_NATIONAL_2025]
     out = pd.concat([older, b2025], ignore_index=True)
     out["region"] = "00"
-    return out.loc[:, ["vintage", "content_code", "region", "year", "mother_age", "births"]]
+    return pd.DataFrame(
+        out.loc[:, ["vintage", "content_code", "region", "year", "mother_age", "births"]]
+    )
 
 
 def build_deaths_mean_population(reference: Path) -> pd.DataFrame:
@@ -149,7 +153,7 @@ def build_deaths_mean_population(reference: Path) -> pd.DataFrame:
     out["vintage"] = VINTAGE_NATIONAL_2025
     out["region"] = "00"
     columns = ["vintage", "content_code", "region", "year", "sex", "age", "variable", "value"]
-    return out.loc[:, columns]
+    return pd.DataFrame(out.loc[:, columns])
 
 
 def build_assumed_asfr(reference: Path) -> pd.DataFrame:

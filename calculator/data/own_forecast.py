@@ -93,7 +93,7 @@ def _csv_table(text: str) -> pd.DataFrame:
         delimiter = ","
     table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                         skipinitialspace=True)
-    if delimiter == ";" and "population" in {_ALIASES.get(c.strip().lower()) for c in table}:
+    if delimiter == ";" and "population" in {_ALIASES.get(str(c).strip().lower()) for c in table}:
         for col in table.columns:
             if _ALIASES.get(col.strip().lower()) == "population":
                 table[col] = table[col].str.replace(",", ".", regex=False)

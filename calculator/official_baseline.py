@@ -1,0 +1,263 @@
+"""The "official" baseline scenario: engine inputs that reproduce an official projection.
+
+A user's scenario is "the official forecast with one component changed". This module derives
+:class:`~calculator.inputs.ProjectionInputs` (net-migration mode) from an official projection
+so that :func:`calculator.projection.project` reproduces it:
+
+* **fertility**: births per woman-year by mother's age reached. Sweden (2025 vintage): SCB's
+  projected births by mother's age divided by the projected mean female population of the
+  same age, which is exactly the engine's exposure ``(S_f + P_f) / 2``. Luleå (regional 2024):
+  SCB's assumed rates for all women (content 00000782, probably the 2024 assumption set, the
+  same vintage as the regional projection) times a yearly factor chosen so that the births
+  reproduce SCB's projected 0-year-olds with no net migration at age 0.
+* **mortality**: the national 2025-vintage parallelogram rates ``mu = D / M`` (projected deaths
+  over projected mean population, by sex and age reached) as the engine's constant hazard,
+  converted to SCB-style death probabilities (``q = 1 - e^-mu``; at age 0 the probability for
+  a birth spread over the year). For Sweden the hazards are then rescaled (a few rounds)
+  until the engine's deaths equal SCB's projected deaths, because the engine applies them to
+  its own person-years rather than to SCB's mean population. Luleå uses the national rates
+  (its mortality level is not published; the difference ends up in the residual migration);
+  2025 uses the 2026 rates.
+* **sex ratio at birth**: from SCB's projected 0-year-olds (boys / girls, corrected for the
+  share of newborns surviving to 31 Dec); births by sex are not published.
+* **net migration**: the residual of the engine's own cohort balance. With the target stocks
+  ``P`` known, the engine's one-year kernel (``P = S e^-mu + A g``, ``g = (1 - e^-mu) / mu``)
+  is solved for the arrivals ``A``; at age 0 the births are taken out. So the population is
+  reproduced by construction, and the *test* of the engine is whether the components it then
+  produces (births, deaths) agree with SCB's: see :func:`reproduction_report` and
+  docs/official_forecasts.md.
+
+Only :func:`baseline_inputs_from_targets` is pure; the two ``*_baseline`` functions read the
+embedded official data through :mod:`calculator.data.official`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calculator.compare import By, compare
+from calculator.data import official
+from calculator.exceptions import InputValidationError
+from calculator.grid import FEMALE, MALE, N_AGES, SEXES, FloatArray, age_cohort
+from calculator.inputs import ProjectionInputs
+from calculator.mortality import death_prob_from_hazards, hazards_from_death_prob
+from calculator.projection import project
+
+#: Rounds of rescaling the national hazards so the engine's deaths equal SCB's.
+CALIBRATION_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class OfficialBaseline:
+    """Engine inputs reproducing an official forecast, and the forecast's own long table."""
+
+    forecast_id: str
+    region: str
+    inputs: ProjectionInputs
+    official_long: pd.DataFrame
+
+
+def _sex_age(frame: pd.DataFrame, value: str, years: np.ndarray) -> FloatArray:
+    """Tidy (year, sex, age, value) -> array (years, 2, 101)."""
+    out = np.zeros((len(years), 2, N_AGES))
+    for s, sex in enumerate(SEXES):
+        wide = frame[frame["sex"] == sex].pivot_table(
+            index="year", columns="age", values=value, aggfunc="sum"
+        )
+        out[:, s] = wide.reindex(index=years, columns=range(N_AGES)).to_numpy(dtype=np.float64)
+    return out
+
+
+def death_prob_from_parallelogram_rates(deaths: FloatArray, mean_pop: FloatArray) -> FloatArray:
+    """SCB-style death probabilities from deaths / mean population by age reached.
+
+    ``mu = D / M`` is taken as the constant hazard of the year (the engine's assumption);
+    ``q = 1 - e^-mu`` for ages 1+, and at age 0 the probability that a birth spread evenly
+    over the year dies before 31 Dec (:func:`calculator.mortality.death_prob_from_hazards`).
+
+    >>> q = death_prob_from_parallelogram_rates(np.full(101, 1.0), np.full(101, 100.0))
+    >>> round(float(q[1]), 6), round(float(q[0]), 6)
+    (0.00995, 0.004983)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = np.where(mean_pop > 0, deaths / np.where(mean_pop > 0, mean_pop, 1.0), 0.0)
+    return death_prob_from_hazards(mu)
+
+
+def baseline_inputs_from_targets(
+    pop_target_year_sex_age: FloatArray,
+    fert_rate_year_age: FloatArray,
+    death_prob_year_sex_age: FloatArray,
+    srb_males_per_female_year: FloatArray,
+    *,
+    base_year: int,
+    scenario: str,
+    region: str,
+) -> ProjectionInputs:
+    """Net-mode inputs whose projection reproduces ``pop_target_year_sex_age`` (pure).
+
+    ``pop_target_year_sex_age`` (T+1, 2, 101): target stocks on 31 Dec of ``base_year`` ..
+    ``base_year + T``; the other arrays are for the T projection years. The net migrants are
+    solved from the engine's kernel (see :mod:`calculator.projection`): with ``S`` the aged
+    start stock, ``mu`` the hazard, ``g = (1 - e^-mu) / mu``, ``A = (P - S e^-mu) / g``, and at
+    age 0 the births (fertility x mean female population of the target, split by the sex
+    ratio) are subtracted.
+    """
+    target = np.asarray(pop_target_year_sex_age, dtype=np.float64)
+    mu = hazards_from_death_prob(np.asarray(death_prob_year_sex_age, dtype=np.float64))
+    aged = age_cohort(target[:-1])
+    end = target[1:]
+    leave = -np.expm1(-mu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(mu > 1e-12, leave / np.where(mu > 1e-12, mu, 1.0), 1.0)
+    arrivals = (end - aged * (1.0 - leave)) / g
+    mean_female = 0.5 * (aged[:, FEMALE] + end[:, FEMALE])
+    births_total = (np.asarray(fert_rate_year_age) * mean_female).sum(axis=-1)
+    srb = np.asarray(srb_males_per_female_year, dtype=np.float64)
+    births_f = births_total / (1.0 + srb)
+    arrivals[:, FEMALE, 0] -= births_f
+    arrivals[:, MALE, 0] -= births_total - births_f
+    # The kernel caps net out-migration at the aged stock (at age 0 at zero: births are added
+    # after the cap); stay exactly on the cap where rounding put a solution just beyond it.
+    floor = -aged * (1.0 - leave) / g
+    arrivals = np.maximum(arrivals, floor * (1.0 - 1e-12))
+    return ProjectionInputs(
+        base_year=base_year,
+        pop_count_sex_age_base=target[0][np.newaxis, np.newaxis],
+        fert_rate_year_age=np.asarray(fert_rate_year_age)[np.newaxis, np.newaxis],
+        death_prob_year_sex_age=np.asarray(death_prob_year_sex_age)[np.newaxis, np.newaxis],
+        netmig_count_year_sex_age=arrivals[np.newaxis, np.newaxis],
+        srb_males_per_female_year=srb[np.newaxis, np.newaxis],
+        migration_mode="net",
+        scenarios=(scenario,),
+        regions=(region,),
+    )
+
+
+def _srb_from_newborns(end_age0: FloatArray, death_prob_age0: FloatArray) -> FloatArray:
+    """Boys per girl implied by the 0-year-olds on 31 Dec and the newborn survival share."""
+    mu0 = hazards_from_death_prob(death_prob_age0[..., np.newaxis])[..., 0]
+    g0 = np.where(mu0 > 1e-12, -np.expm1(-mu0) / np.where(mu0 > 1e-12, mu0, 1.0), 1.0)
+    born = end_age0 / g0
+    return np.asarray(born[:, MALE] / born[:, FEMALE], dtype=np.float64)
+
+
+def _national_rates(years: np.ndarray) -> tuple[FloatArray, FloatArray]:
+    """National 2025-vintage death probabilities and mean population for ``years``."""
+    comp = official.load_official_components("scb_national_2025")
+    pub_years = np.arange(2026, 2051)
+    deaths = _sex_age(comp[comp["variable"] == "deaths"], "value", pub_years)
+    mean = _sex_age(comp[comp["variable"] == "mean_population"], "value", pub_years)
+    q = death_prob_from_parallelogram_rates(deaths, mean)
+    idx = np.clip(years - 2026, 0, len(pub_years) - 1)
+    return q[idx], mean[idx]
+
+
+def national_baseline(forecast_id: str = "scb_national_2025") -> OfficialBaseline:
+    """Inputs reproducing SCB's national projection (2025 vintage), base 31 Dec 2025.
+
+    The base stock is the one derived from mean population (see
+    :func:`calculator.data.official.derive_population_from_mean`).
+    """
+    pop = official.load_official_population(forecast_id)
+    years = np.arange(2026, 2051)
+    target = _sex_age(pop, "population", np.r_[2025, years])
+    q, mean = _national_rates(years)
+    births = official.load_vintage_births("2025")
+    births_wide = births.pivot_table(index="year", columns="mother_age", values="births",
+                                     aggfunc="sum")
+    births_year_age = births_wide.reindex(index=years, columns=range(N_AGES), fill_value=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fert = np.where(mean[:, FEMALE] > 0, births_year_age.to_numpy() / mean[:, FEMALE], 0.0)
+    srb = _srb_from_newborns(target[1:, :, 0], q[:, :, 0])
+    deaths = _sex_age(
+        official.load_official_components(forecast_id).query("variable == 'deaths'"), "value",
+        years,
+    )
+    # D / M is the hazard for the mean population; the engine applies it to the person-years
+    # it computes, so rescale the hazards until the engine's deaths equal SCB's.
+    mu = hazards_from_death_prob(q)
+    for _ in range(CALIBRATION_ROUNDS):
+        q = death_prob_from_hazards(mu)
+        inputs = baseline_inputs_from_targets(
+            target, fert, q, srb, base_year=2025, scenario="official", region="00"
+        )
+        engine_deaths = project(inputs).deaths_count_year_sex_age[0, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(engine_deaths > 0, deaths / engine_deaths, 1.0)
+        mu = mu * ratio
+    return OfficialBaseline(forecast_id, "00", inputs, official.load_official_long(forecast_id))
+
+
+def regional_baseline(
+    forecast_id: str = "scb_regional_2024", region: str = "2580"
+) -> OfficialBaseline:
+    """Inputs reproducing SCB's regional projection for ``region``, base = its first year.
+
+    Base stock: SCB's projected population on 31 Dec 2024 (the projection's first year; its
+    own base, 31 Dec 2023, is observed data and not part of the embedded forecast).
+    """
+    pop = official.load_official_population(forecast_id, region)
+    all_years = np.sort(pop["year"].unique())
+    base_year = int(all_years[0])
+    years = all_years[1:]
+    target = _sex_age(pop, "population", all_years)
+    q, _ = _national_rates(years)
+    asfr = official.load_assumed_fert_rates()
+    pattern = asfr.pivot_table(index="year", columns="mother_age", values="fert_rate",
+                               aggfunc="sum")
+    pattern = pattern.reindex(index=years, columns=range(N_AGES), fill_value=0.0).ffill()
+    pattern_year_age = pattern.to_numpy(dtype=np.float64)
+    srb = _srb_from_newborns(target[1:, :, 0], q[:, :, 0])
+    # Scale the national pattern so births reproduce the 0-year-olds (no age-0 migration).
+    mu0 = hazards_from_death_prob(q[:, :, :1])[:, :, 0]
+    g0 = -np.expm1(-mu0) / mu0
+    births_needed = (target[1:, :, 0] / g0).sum(axis=1)
+    aged_female = age_cohort(target[:-1])[:, FEMALE]
+    mean_female = 0.5 * (aged_female + target[1:, FEMALE])
+    births_pattern = (pattern_year_age * mean_female).sum(axis=1)
+    factor = births_needed / births_pattern
+    fert = pattern_year_age * factor[:, np.newaxis]
+    inputs = baseline_inputs_from_targets(
+        target, fert, q, srb, base_year=base_year, scenario="official", region=region
+    )
+    return OfficialBaseline(forecast_id, region, inputs,
+                            official.load_official_long(forecast_id, region))
+
+
+def official_baseline(forecast_id: str, region: str | None = None) -> OfficialBaseline:
+    """The baseline for an embedded official forecast that publishes (or derives) population."""
+    if forecast_id == "scb_national_2025":
+        return national_baseline(forecast_id)
+    if forecast_id == "scb_regional_2024":
+        return regional_baseline(forecast_id, region or "2580")
+    allowed = "scb_national_2025, scb_regional_2024"
+    raise InputValidationError(
+        f"{forecast_id!r} has no population to reproduce; allowed: {allowed}",
+        location="forecast_id",
+    )
+
+
+def reproduction_report(
+    scenario_long: pd.DataFrame, official_long: pd.DataFrame
+) -> pd.DataFrame:
+    """Largest relative differences per variable and resolution (for docs and tests).
+
+    Columns: variable, resolution ("total" by year, "5-year group" by year and sex),
+    max_abs_rel_diff, max_abs_diff.
+    """
+    rows = []
+    resolutions: tuple[tuple[By, str], ...] = (("total", "total"), ("age_group", "5-year group"))
+    for by, name in resolutions:
+        diff = compare(scenario_long, official_long, by=by)
+        diff = diff[diff["official_value"].abs() > 0]
+        for variable, part in diff.groupby("variable", sort=False):
+            rows.append({
+                "variable": variable, "resolution": name,
+                "max_abs_rel_diff": float(part["rel_diff"].abs().max()),
+                "max_abs_diff": float(part["abs_diff"].abs().max()),
+            })
+    return pd.DataFrame(rows)
