@@ -397,7 +397,7 @@ def estimate_migration(
     exposure = mean_cohort_population(population, years).sum(axis=0)
 
     def pooled(column: str) -> FloatArray:
-        return sex_age_cube(migration, column, years).sum(axis=0)
+        return np.asarray(sex_age_cube(migration, column, years).sum(axis=0))
 
     return MigrationEstimate(
         immig_count_sex_age=pooled("immigrants") / n,

@@ -89,9 +89,9 @@ def build_births(reference: Path) -> pd.DataFrame:
     counties = counties.assign(
         mother_age=_mother_ages(counties["mother_age"]), births=counties["births"].astype(np.int64)
     )
-    counties = counties.groupby(
+    summed = counties.groupby(
         ["year", "region", "mother_age", "child_sex"], as_index=False
-    )["births"].sum()
+    )[["births"]].sum()
     lulea_file = _read(reference, "lulea/births_by_mother_age_2006_2024.csv")
     lulea_file = lulea_file.assign(mother_age=_mother_ages(lulea_file["mother_age"]))
     lulea = lulea_file[lulea_file["region"] == LULEA]
@@ -99,7 +99,7 @@ def build_births(reference: Path) -> pd.DataFrame:
         (lulea_file["region"] == SWEDEN)
         & (lulea_file["year"].astype(int) > LAST_COUNTY_BIRTHS_YEAR)
     ]
-    births = pd.concat([counties, sweden_recent, lulea], ignore_index=True)
+    births = pd.concat([summed, sweden_recent, lulea], ignore_index=True)
     return validate_frame("births", births, source="births")
 
 
