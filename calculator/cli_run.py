@@ -11,19 +11,21 @@ then written atomically, so an error leaves no partial file behind.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from calculator.exceptions import CalculatorError, InputValidationError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
+from calculator.results import ProjectionResult
 from calculator.scenario import Scenario, apply_scenario, load_scenario, stack_scenarios
 from calculator.tables import PLANNING_GROUPS_SPEC, parse_age_groups
 
@@ -34,11 +36,46 @@ TREND_FALLBACK_SUFFIX = " [trendbaslinje]"
 
 @dataclass(frozen=True)
 class Baseline:
-    """A baseline's inputs and what the workbook's Antaganden must say about it."""
+    """A baseline's inputs and what the workbook's Antaganden must say about it.
+
+    ``official_long`` is the official forecast's own long table (for the Jämförelse sheet).
+    """
 
     kind: str
     inputs: ProjectionInputs
     description: str
+    official_long: pd.DataFrame | None = None
+
+
+def truncate_inputs(inputs: ProjectionInputs, end_year: int, what: str) -> ProjectionInputs:
+    """The same inputs ending in ``end_year`` (which must lie within their horizon)."""
+    last = int(inputs.years[-1])
+    if not inputs.base_year < end_year <= last:
+        raise InputValidationError(
+            f"{end_year} is outside the {what}; allowed: {inputs.base_year + 1}..{last}",
+            location="--to / end_year",
+        )
+    n = end_year - inputs.base_year
+    if n == inputs.n_years:
+        return inputs
+
+    def cut(name: str) -> Any:
+        value = getattr(inputs, name)
+        return None if value is None else np.asarray(value)[:, :, :n]
+
+    return ProjectionInputs(
+        base_year=inputs.base_year, pop_count_sex_age_base=inputs.pop_count_sex_age_base,
+        fert_rate_year_age=cut("fert_rate_year_age"),
+        death_prob_year_sex_age=cut("death_prob_year_sex_age"),
+        immig_count_year_sex_age=cut("immig_count_year_sex_age"),
+        emig_rate_year_sex_age=cut("emig_rate_year_sex_age"),
+        inmig_count_year_sex_age=cut("inmig_count_year_sex_age"),
+        outmig_rate_year_sex_age=cut("outmig_rate_year_sex_age"),
+        netmig_count_year_sex_age=cut("netmig_count_year_sex_age"),
+        srb_males_per_female_year=cut("srb_males_per_female_year"),
+        migration_mode=inputs.migration_mode, scenarios=inputs.scenarios,
+        regions=inputs.regions, n_years=n,
+    )
 
 
 def trend_baseline(region: str, end_year: int) -> Baseline:
@@ -62,23 +99,41 @@ def trend_baseline(region: str, end_year: int) -> Baseline:
 
 
 def official_baseline(region: str, end_year: int) -> Baseline | None:
-    """SCB's official forecast as model inputs, or ``None`` when it is not available.
+    """SCB's official forecast for ``region`` as model inputs, or ``None`` if none is embedded.
 
-    Uses ``calculator.official_baseline.official_baseline_inputs(region, end_year)`` when that
-    module exists.
+    Sweden (``00``): the national projection 2025; regions in SCB's embedded regional
+    projection 2024 (Luleå, 2580): that one. See :mod:`calculator.official_baseline`.
     """
-    try:
-        module = importlib.import_module("calculator.official_baseline")
-        build: Callable[..., Any] = module.official_baseline_inputs
-    except (ImportError, AttributeError):
+    from calculator.data.official import FORECASTS
+    from calculator.official_baseline import official_baseline as build
+
+    forecast_id = None
+    if region == "00":
+        forecast_id = "scb_national_2025"
+    elif region in FORECASTS["scb_regional_2024"].regions:
+        forecast_id = "scb_regional_2024"
+    if forecast_id is None:
         return None
-    built = build(region, end_year)
-    if built is None:
-        return None
-    if isinstance(built, ProjectionInputs):
-        return Baseline("official", built, "SCB:s officiella prognos")
-    inputs, description = built
-    return Baseline("official", inputs, str(description))
+    built = build(forecast_id, region)
+    forecast = FORECASTS[forecast_id]
+    inputs = truncate_inputs(built.inputs, end_year, f"official forecast {forecast.label}")
+    description = (
+        f"{forecast.label} ({forecast_id}, SCB content codes {', '.join(forecast.content_codes)})"
+        f", återskapad som modellindata: basår {inputs.base_year}, nettoflyttning som residual "
+        "(se calculator/official_baseline.py)"
+    )
+    return Baseline("official", inputs, description, built.official_long)
+
+
+@dataclass(frozen=True)
+class BatchOutput:
+    """The joined long table, the comparison with the official forecast (or ``None``), the
+    assumptions for Antaganden and the engine results (one per baseline)."""
+
+    long: pd.DataFrame
+    comparison: pd.DataFrame | None
+    notes: dict[str, Any]
+    results: list[ProjectionResult]
 
 
 def run_batch(
@@ -88,18 +143,20 @@ def run_batch(
     *,
     progress: bool = True,
     baseline_builders: dict[str, Callable[[str, int], Baseline | None]] | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """Apply every scenario to its baseline, project them in one batch.
+) -> BatchOutput:
+    """Apply every scenario to its baseline and project them, one batch per baseline.
 
-    Returns the :class:`~calculator.results.ProjectionResult` and the assumptions (baseline
-    descriptions, data vintage, fallbacks) for the workbook.
+    Scenarios on the same baseline run in one batch along the engine's scenario axis; the
+    official and trend baselines may differ in migration mode and base year, so each runs
+    as its own batch and the long tables are joined.
     """
     builders = baseline_builders or {"trend": trend_baseline, "official": official_baseline}
     baselines: dict[str, Baseline] = {}
     notes: dict[str, Any] = {"Region": region, "Sista prognosår": end_year}
     fallback = False
     for kind in sorted({s.baseline for s in scenarios}):
-        built = builders[kind](region, end_year)
+        reuse = [b for b in baselines.values() if b.kind == kind]
+        built = reuse[0] if reuse else builders[kind](region, end_year)
         if built is None and kind == "official":
             fallback = True
             built = baselines.get("trend") or builders["trend"](region, end_year)
@@ -112,20 +169,42 @@ def run_batch(
             raise CalculatorError(f"no {kind!r} baseline for region {region}")
         baselines[kind] = built
         notes[f"Utgångsläge {built.kind}"] = built.description
-    applied = []
     bar = tqdm(scenarios, desc="scenarier", unit="scenario", disable=not progress,
                file=sys.stderr)
+    applied: dict[str, list[ProjectionInputs]] = {}
     for scenario in bar:
         base = baselines[scenario.baseline]
         named, info = scenario, {"kind": base.kind}
         if fallback and scenario.baseline == "official":
             named = replace(scenario, name=scenario.name + TREND_FALLBACK_SUFFIX)
             info = {"kind": "official"}
-        applied.append(apply_scenario(base.inputs, named, info))
-    inputs = stack_scenarios(applied)
-    result = project(inputs)
-    notes["Basår (folkmängd 31 dec)"] = inputs.base_year
-    notes.update(input_summary(inputs))
+        applied.setdefault(base.kind, []).append(apply_scenario(base.inputs, named, info))
+    names = [n for group in applied.values() for inp in group for n in inp.scenarios]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputValidationError(
+            f"scenario name(s) {dupes} used more than once; every scenario in a batch needs its "
+            "own name",
+            location="scenarios",
+        )
+    results = []
+    for kind, group in applied.items():  # one batch per baseline (they may differ in mode)
+        inputs = stack_scenarios(group)
+        results.append(project(inputs))
+        notes[f"Basår {kind} (folkmängd 31 dec)"] = inputs.base_year
+        notes.update(input_summary(inputs))
+    order = {s.name: i for i, s in enumerate(scenarios)}
+    long = pd.concat([r.to_long() for r in results], ignore_index=True)
+    long = long.sort_values(
+        "scenario", key=lambda c: c.map(lambda n: order.get(n.removesuffix(
+            TREND_FALLBACK_SUFFIX), 0)), kind="stable",
+    ).reset_index(drop=True)
+    official = baselines.get("official")
+    comparison = None
+    if official is not None and official.official_long is not None and official.kind == "official":
+        from calculator.compare import compare
+
+        comparison = compare(long, official.official_long, by="age_group")
     try:
         from calculator.data.embedded import data_vintage
 
@@ -133,7 +212,7 @@ def run_batch(
         notes["Datavintage"] = str(getattr(vintage, "description", vintage))
     except (ImportError, CalculatorError, ValueError) as exc:
         notes["Datavintage"] = f"okänd ({exc})"
-    return result, notes
+    return BatchOutput(long, comparison, notes, results)
 
 
 def input_summary(inputs: ProjectionInputs) -> dict[str, str]:
@@ -188,12 +267,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     region = args.region or _common([s.region for s in scenarios], "region", args.scenarios)
     end_year = args.to or max(s.end_year for s in scenarios)
     groups = parse_age_groups(args.age_groups)
-    result, notes = run_batch(scenarios, str(region), int(end_year),
-                              progress=not args.no_progress and len(scenarios) > 1)
-    long = result.to_long()
-    comparison = None
+    batch = run_batch(scenarios, str(region), int(end_year),
+                      progress=not args.no_progress and len(scenarios) > 1)
+    long = batch.long
     outputs: list[tuple[Path, bytes]] = [(out, to_xlsx(
-        long, scenarios=scenarios, age_groups=groups, comparison=comparison, assumptions=notes,
+        long, scenarios=scenarios, age_groups=groups, comparison=batch.comparison,
+        assumptions=batch.notes,
     ))]
     if args.csv_swedish:
         outputs.append((Path(args.csv_swedish), to_csv_swedish(long)))
@@ -202,9 +281,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for path, data in outputs:
         atomic_write_bytes(path, data)
     sys.stderr.write(
-        f"wrote {', '.join(str(p) for p, _ in outputs)}: {len(result.scenarios)} scenario(s), "
-        f"region {region}, years {result.years[0]}-{result.years[-1]} (stocks at 31 Dec, flows "
-        "per calendar year, age at the end of the year)\n"
+        f"wrote {', '.join(str(p) for p, _ in outputs)}: {long['scenario'].nunique()} "
+        f"scenario(s), region {region}, years {long['year'].min()}-{long['year'].max()} (stocks "
+        "at 31 Dec, flows per calendar year, age at the end of the year)\n"
     )
     return 0
 

@@ -402,6 +402,12 @@ SWEDISH_LABELS: Final = {
     "cost_sek_per_user_year": "Kostnad per plats och år (kr)",
     "cost_sek": "Kostnad (kr)",
     "price_year": "Prisår",
+    "official": "Jämförelseprognos",
+    "unit": "Enhet",
+    "scenario_value": "Scenario (värde)",
+    "official_value": "Jämförelseprognos (värde)",
+    "abs_diff": "Skillnad",
+    "rel_diff": "Relativ skillnad",
 }
 
 

@@ -142,7 +142,7 @@ def test_comparison_sheet_lays_out_any_table(batch: tuple[list[Scenario], pd.Dat
                          "unit": ["persons"] * 2, "value": [-3.5, -7.25]})
     book = to_xlsx(long, comparison=diff)
     table = _sheet(book, "Jämförelse")
-    assert list(table.columns) == ["Scenario", "År", "Kön", "Variabel", "unit", "Värde"]
+    assert list(table.columns) == ["Scenario", "År", "Kön", "Variabel", "Enhet", "Värde"]
     assert table["Kön"].tolist() == ["Kvinnor", "Män"]
     assert table["Värde"].tolist() == [-3.5, -7.25]
 
