@@ -23,7 +23,8 @@ def tfr_of(fert_rate_age: FloatArray) -> FloatArray:
     >>> float(tfr_of(np.array([0.0, 0.5, 1.0])))
     1.5
     """
-    return np.asarray(fert_rate_age, dtype=np.float64).sum(axis=-1)
+    tfr: FloatArray = np.asarray(fert_rate_age, dtype=np.float64).sum(axis=-1)
+    return tfr
 
 
 def age_pattern(fert_rate_age: FloatArray) -> FloatArray:
@@ -32,7 +33,8 @@ def age_pattern(fert_rate_age: FloatArray) -> FloatArray:
     total = rates.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
         raise InputValidationError("fertility rates sum to 0: no age pattern", location="rates")
-    return rates / total
+    pattern: FloatArray = rates / total
+    return pattern
 
 
 def mean_age_at_childbearing(fert_rate_age: FloatArray) -> FloatArray:
@@ -41,7 +43,8 @@ def mean_age_at_childbearing(fert_rate_age: FloatArray) -> FloatArray:
     >>> float(mean_age_at_childbearing(np.eye(101)[30]))
     30.0
     """
-    return (age_pattern(fert_rate_age) * AGES).sum(axis=-1)
+    mean_age: FloatArray = (age_pattern(fert_rate_age) * AGES).sum(axis=-1)
+    return mean_age
 
 
 def tfr_path(

@@ -30,7 +30,7 @@ given once with a leading axis of length 1); broadcasting makes read-only views,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -82,6 +82,20 @@ def _check_range(
             f"allowed: {what}",
             location=name,
         )
+
+
+class InputArrays(NamedTuple):
+    """The arrays of a validated :class:`ProjectionInputs`, full batch shapes (see module doc)."""
+
+    pop_count_sex_age_base: FloatArray
+    fert_rate_year_age: FloatArray
+    death_prob_year_sex_age: FloatArray
+    immig_count_year_sex_age: FloatArray
+    emig_rate_year_sex_age: FloatArray
+    inmig_count_year_sex_age: FloatArray
+    outmig_rate_year_sex_age: FloatArray
+    netmig_count_year_sex_age: FloatArray
+    srb_males_per_female_year: FloatArray
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,21 @@ class ProjectionInputs:
         set_(self, "scenarios", tuple(scenarios))
         set_(self, "regions", tuple(regions))
         set_(self, "n_years", t)
+
+    def arrays(self) -> InputArrays:
+        """The normalised arrays, typed (every optional component is an array by now)."""
+        def arr(value: object) -> FloatArray:
+            if not isinstance(value, np.ndarray):
+                raise TypeError("ProjectionInputs was not normalised")  # unreachable
+            return value
+
+        return InputArrays(
+            arr(self.pop_count_sex_age_base), arr(self.fert_rate_year_age),
+            arr(self.death_prob_year_sex_age), arr(self.immig_count_year_sex_age),
+            arr(self.emig_rate_year_sex_age), arr(self.inmig_count_year_sex_age),
+            arr(self.outmig_rate_year_sex_age), arr(self.netmig_count_year_sex_age),
+            arr(self.srb_males_per_female_year),
+        )
 
     @property
     def years(self) -> np.ndarray:

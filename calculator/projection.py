@@ -161,12 +161,13 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
     benchmark's kernel-only figure and is never used by the product). Inputs laid out
     year-major in memory (see :func:`calculator.inputs.year_major`) run fastest.
     """
+    arrays = inputs.arrays()
     n_scen, n_reg = inputs.batch_shape
     n_years = inputs.n_years
     shape_sa = (n_years, n_scen, n_reg, 2, 101)
     # year-first storage: each year's slice is contiguous; exposed as (S, R, T, ...) views
     pop = np.empty((n_years + 1, n_scen, n_reg, 2, 101))
-    pop[0] = inputs.pop_count_sex_age_base
+    pop[0] = arrays.pop_count_sex_age_base
     births_sex = np.empty((n_years, n_scen, n_reg, 2))
     births_mother = np.empty((n_years, n_scen, n_reg, 101))
     deaths = np.empty(shape_sa)
@@ -177,10 +178,10 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
     netmig = np.empty(shape_sa) if net_mode else None
     zeros = np.zeros((n_scen, n_reg, 2, 101))
     scratch = np.empty((n_scen, n_reg, 2, 101))
-    newborn_hazard = newborn_hazard_from_death_prob(inputs.death_prob_year_sex_age[..., 0])
+    newborn_hazard = newborn_hazard_from_death_prob(arrays.death_prob_year_sex_age[..., 0])
     labels = (inputs.scenarios, inputs.regions)
     for t in range(n_years):
-        hazard = hazard_from_death_prob(inputs.death_prob_year_sex_age[:, :, t])
+        hazard = hazard_from_death_prob(arrays.death_prob_year_sex_age[:, :, t])
         hazard[..., 0] = newborn_hazard[:, :, t]
         buffers = StepResult(
             pop[t + 1], births_sex[t], births_mother[t], deaths[t],
@@ -190,20 +191,20 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
         )
         project_step(
             pop[t],
-            inputs.fert_rate_year_age[:, :, t],
+            arrays.fert_rate_year_age[:, :, t],
             hazard,
-            inputs.immig_count_year_sex_age[:, :, t] if gross else zeros,
-            inputs.emig_rate_year_sex_age[:, :, t] if gross else zeros,
-            inputs.inmig_count_year_sex_age[:, :, t] if gross else zeros,
-            inputs.outmig_rate_year_sex_age[:, :, t] if gross else zeros,
-            inputs.netmig_count_year_sex_age[:, :, t],
-            inputs.srb_males_per_female_year[:, :, t],
+            arrays.immig_count_year_sex_age[:, :, t] if gross else zeros,
+            arrays.emig_rate_year_sex_age[:, :, t] if gross else zeros,
+            arrays.inmig_count_year_sex_age[:, :, t] if gross else zeros,
+            arrays.outmig_rate_year_sex_age[:, :, t] if gross else zeros,
+            arrays.netmig_count_year_sex_age[:, :, t],
+            arrays.srb_males_per_female_year[:, :, t],
             net_mode=net_mode,
             out=buffers,
         )
         if check:
             if gross:
-                inflow = inputs.immig_count_year_sex_age[:, :, t] + inputs.inmig_count_year_sex_age[:, :, t]
+                inflow = arrays.immig_count_year_sex_age[:, :, t] + arrays.inmig_count_year_sex_age[:, :, t]
                 outflow = buffers.emig_count_sex_age + buffers.outmig_count_sex_age
             else:
                 inflow = netmig[t] if netmig is not None else zeros
@@ -222,9 +223,9 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
         births_count_year_sex=np.moveaxis(births_sex, 0, 2),
         births_count_year_mother_age=np.moveaxis(births_mother, 0, 2),
         deaths_count_year_sex_age=np.moveaxis(deaths, 0, 2),
-        immig_count_year_sex_age=inputs.immig_count_year_sex_age if gross else empty,
+        immig_count_year_sex_age=arrays.immig_count_year_sex_age if gross else empty,
         emig_count_year_sex_age=np.moveaxis(emig, 0, 2) if emig is not None else empty,
-        inmig_count_year_sex_age=inputs.inmig_count_year_sex_age if gross else empty,
+        inmig_count_year_sex_age=arrays.inmig_count_year_sex_age if gross else empty,
         outmig_count_year_sex_age=np.moveaxis(outmig, 0, 2) if outmig is not None else empty,
         netmig_count_year_sex_age=None if netmig is None else np.moveaxis(netmig, 0, 2),
     )

@@ -69,7 +69,8 @@ class ProjectionResult:
 
     def total_population(self) -> FloatArray:
         """Total population at 31 Dec, shape (S, R, T+1)."""
-        return self.pop_count_year_sex_age.sum(axis=(-2, -1))
+        total: FloatArray = self.pop_count_year_sex_age.sum(axis=(-2, -1))
+        return total
 
     def net_migration_count_year_sex_age(self) -> FloatArray:
         """Net migration (immigrants + in-migrants - emigrants - out-migrants [+ net])."""
