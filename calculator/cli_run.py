@@ -188,10 +188,10 @@ def run_batch(
             location="scenarios",
         )
     results = []
-    for kind, group in applied.items():  # one batch per baseline (they may differ in mode)
+    for group_kind, group in applied.items():  # one batch per baseline (modes may differ)
         inputs = stack_scenarios(group)
         results.append(project(inputs))
-        notes[f"Basår {kind} (folkmängd 31 dec)"] = inputs.base_year
+        notes[f"Basår {group_kind} (folkmängd 31 dec)"] = inputs.base_year
         notes.update(input_summary(inputs))
     order = {s.name: i for i, s in enumerate(scenarios)}
     long = pd.concat([r.to_long() for r in results], ignore_index=True)
@@ -232,7 +232,7 @@ def input_summary(inputs: ProjectionInputs) -> dict[str, str]:
         text = (
             f"summerad fruktsamhet {tfr[0]:.3f} ({first}) / {tfr[-1]:.3f} ({last}) barn per "
             f"kvinna; medellivslängd kvinnor {e0f[0]:.2f} / {e0f[1]:.2f} år, män {e0m[0]:.2f} / "
-            f"{e0m[1]:.2f} år; könskvot {float(inputs.srb_males_per_female_year[i, 0, 0]):.3f}"
+            f"{e0m[1]:.2f} år; könskvot {float(np.asarray(inputs.srb_males_per_female_year)[i, 0, 0]):.3f}"
         )
         if inputs.migration_mode == "gross":
             imm = inputs.immig_count_year_sex_age[i, 0].sum(axis=(-2, -1))  # type: ignore[index]

@@ -162,7 +162,7 @@ def _service_sheet(long: pd.DataFrame, needs: Sequence[ServiceNeed]) -> pd.DataF
         ("places", "Platser (behov)"),
         ("cost_sek", "Kostnad (kr per år)"),
     ]
-    pieces = []
+    pieces: list[pd.DataFrame] = []
     for column, label in measures:
         part = table.pivot_table(
             index=["scenario", "region", "service_sv", "age_group", "coverage_rate",

@@ -434,12 +434,12 @@ def summary_table(long: pd.DataFrame) -> pd.DataFrame:
     for var in (*FLOW_VARIABLES, "net_migrants"):
         totals[var] = totals[var].where(~is_base, np.nan)
     totals["natural_increase"] = totals["births"] - totals["deaths"]
-    net = 0.0
+    net = pd.Series(0.0, index=totals.index)
     for var, sign in (
         ("in_migrants", 1), ("immigrants", 1), ("out_migrants", -1), ("emigrants", -1),
         ("net_migrants", 1),
     ):
         net = net + sign * totals[var].fillna(0.0)
-    totals["net_migration"] = pd.Series(net, index=totals.index).where(~is_base, np.nan)
+    totals["net_migration"] = net.where(~is_base, np.nan)
     totals["change"] = totals.groupby(["scenario", "region"], sort=False)["population"].diff()
     return totals.loc[:, [*KEYS, *SUMMARY_COLUMNS]]
