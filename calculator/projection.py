@@ -114,15 +114,12 @@ def project_step(
     stay = 1.0 - arrive_stay  # e^{-h}: share of the start stock still present at year end
     arrive_stay /= hazard  # g = (1 - e^{-h}) / h
     if net_mode:
+        # a net outflow can take at most the cohort: P = S e^{-h} + N g >= 0. For age 0 the
+        # cohort is the year's births, known only below, so age 0 is clipped there.
         floor = -aged * stay / arrive_stay
-        if np.any(arrivals < floor):
-            warnings.warn(
-                "net out-migration exceeded the population of a cohort and was clipped to it",
-                CalculatorWarning,
-                stacklevel=3,
-            )
-            arrivals = np.maximum(arrivals, floor)
-        out.netmig_count_sex_age[...] = arrivals
+        floor[..., 0] = -np.inf
+        clipped = bool(np.any(arrivals < floor))
+        arrivals = np.maximum(arrivals, floor)
     pop_end = np.multiply(aged, stay, out=out.pop_count_sex_age_end)
     pop_end += arrivals * arrive_stay
     # exits = everyone who came or was there, minus those still present
@@ -137,6 +134,21 @@ def project_step(
     births_sex = out.births_count_sex
     births_sex[..., FEMALE] = births_total / (1.0 + srb_males_per_female)
     births_sex[..., MALE] = births_total - births_sex[..., FEMALE]
+    if net_mode:
+        infant_floor = -births_sex  # net out-migrants born this year <= births
+        if np.any(arrivals[..., 0] < infant_floor):
+            clipped = True
+            extra = np.maximum(arrivals[..., 0], infant_floor) - arrivals[..., 0]
+            arrivals[..., 0] += extra
+            pop_end[..., 0] += extra * arrive_stay[..., 0]
+            exits[..., 0] += extra * (1.0 - arrive_stay[..., 0])
+        if clipped:
+            warnings.warn(
+                "net out-migration exceeded the population of a cohort and was clipped to it",
+                CalculatorWarning,
+                stacklevel=3,
+            )
+        out.netmig_count_sex_age[...] = arrivals
     pop_end[..., 0] += births_sex * arrive_stay[..., 0]
     exits[..., 0] += births_sex * (1.0 - arrive_stay[..., 0])
 

@@ -223,3 +223,38 @@ def test_batches_match_single_runs() -> None:
     np.testing.assert_allclose(
         project(single).pop_count_year_sex_age[0, 0], result.pop_count_year_sex_age[1, 2]
     )
+
+
+def test_net_outflow_of_infants_is_limited_by_births_not_zero() -> None:
+    """Net emigration at age 0 may take newborns (up to the year's births), and no more."""
+    fert, q = simple_schedules()
+    pop = np.zeros((1, 1, 2, 101))
+    pop[..., 30] = 10_000.0
+    net = np.zeros((1, 1, 1, 2, 101))
+    net[..., 0] = -10.0  # well below the ~290 births per sex
+    inputs = ProjectionInputs(
+        base_year=2020, pop_count_sex_age_base=pop,
+        fert_rate_year_age=np.broadcast_to(fert, (1, 1, 1, 101)),
+        death_prob_year_sex_age=np.broadcast_to(q, (1, 1, 1, 2, 101)),
+        netmig_count_year_sex_age=net, migration_mode="net",
+    )
+    result = project(inputs)
+    assert result.netmig_count_year_sex_age is not None
+    assert result.netmig_count_year_sex_age[0, 0, 0, :, 0].tolist() == [-10.0, -10.0]
+    import warnings
+
+    from calculator.exceptions import CalculatorWarning
+    net[..., 0] = -1e6  # more than were born: clipped to the births, with a warning
+    inputs = ProjectionInputs(
+        base_year=2020, pop_count_sex_age_base=pop,
+        fert_rate_year_age=np.broadcast_to(fert, (1, 1, 1, 101)),
+        death_prob_year_sex_age=np.broadcast_to(q, (1, 1, 1, 2, 101)),
+        netmig_count_year_sex_age=net, migration_mode="net",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = project(inputs)
+    assert any(issubclass(w.category, CalculatorWarning) for w in caught)
+    assert result.pop_count_year_sex_age[0, 0, 1, :, 0].tolist() == pytest.approx([0, 0], abs=1e-9)
+    births = result.births_count_year_sex[0, 0, 0]
+    np.testing.assert_allclose(result.netmig_count_year_sex_age[0, 0, 0, :, 0], -births)

@@ -36,15 +36,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from calculator.data.files import atomic_write_bytes
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.followup import observed_tfr_from_births
@@ -216,16 +215,7 @@ def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     data = gzip.compress(buffer.getvalue().encode("utf-8"), compresslevel=9, mtime=0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 def build(reference: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:

@@ -22,16 +22,15 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from calculator.data.files import atomic_write_bytes
 from calculator.exceptions import InputValidationError
 from calculator.grid import OPEN_AGE
 
@@ -188,16 +187,7 @@ def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
         gz.write(text.encode("utf-8"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def build(reference: Path, out: Path) -> dict[str, int]:

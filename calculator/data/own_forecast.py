@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from calculator.data.files import atomic_write_bytes
 from calculator.exceptions import InputValidationError
 from calculator.grid import N_AGES, OPEN_AGE
 
@@ -243,11 +242,4 @@ def write_own_forecast_template(frame: pd.DataFrame, path: str | Path) -> None:
         "age": [f"{OPEN_AGE}+" if a == OPEN_AGE else str(a) for a in frame["age"]],
         "population": frame["population"],
     })
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            out.to_csv(handle, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, out.to_csv(index=False, lineterminator="\n").encode("utf-8"))

@@ -35,7 +35,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 from collections import deque
@@ -48,6 +47,7 @@ from typing import Any, Final
 import requests
 
 from calculator.data import scb_tables
+from calculator.data.files import atomic_write_bytes
 from calculator.data.scb_tables import TableSpec
 from calculator.exceptions import ScbApiError
 
@@ -194,14 +194,7 @@ class ResponseCache:
             "request": dict(request),
             "response": response,
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------
