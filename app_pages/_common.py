@@ -1,0 +1,208 @@
+"""UI pieces shared by the pages: session set-up, the shared sidebar, the page header and the
+current batch of scenarios (what the scenario page's controls define)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _logic, _state
+from app_pages._i18n import LANGS, Lang, fmt_number, t
+from calculator.data import official as official_data
+from calculator.exceptions import InputValidationError
+from calculator.results import ProjectionResult
+from calculator.scenario import PARAMETERS, Scenario
+
+__all__ = ["t"]
+
+#: Query parameters of the app itself (the rest are the scenario's deviations).
+APP_PARAMS = ("lang", "cmp")
+
+
+def init_session() -> None:
+    """On a session's first run: language, area, comparison and scenario from the URL."""
+    ss = st.session_state
+    if "_initialised" in ss:
+        return
+    ss["_initialised"] = True
+    qp = st.query_params.to_dict()
+    ss[_state.K_LANG] = qp.get("lang", "sv") if qp.get("lang") in LANGS else "sv"
+    scenario_params = {k: v for k, v in qp.items() if k not in APP_PARAMS}
+    ss["_url_error"] = ""
+    try:
+        scenario = Scenario.from_query_params(scenario_params)
+    except InputValidationError as exc:
+        ss["_url_error"] = str(exc)
+        scenario = Scenario()
+    regions = _state.regions()
+    region = scenario.region if scenario.region in set(regions["region"]) else _state.DEFAULT_REGION
+    ss[_state.K_REGION] = region
+    ss[_state.K_SCENARIO] = {**scenario.to_query_params(), "region": region}
+    ss[_state.K_SAVED] = []
+    ss["_cmp_from_url"] = qp.get("cmp")
+
+
+def lang() -> Lang:
+    value = st.session_state.get(_state.K_LANG, "sv")
+    return "en" if value == "en" else "sv"
+
+
+def sidebar_language() -> Lang:
+    st.sidebar.radio(t("language", lang()), LANGS, key=_state.K_LANG, horizontal=True,
+                     format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
+    return lang()
+
+
+def comparison_options(region: str) -> list[str]:
+    """Comparisons available for ``region``: embedded official forecasts, own, none."""
+    options = [fid for fid, fc in official_data.FORECASTS.items()
+               if region in fc.regions and any(a.startswith("population") for a in fc.available)]
+    if st.session_state.get(_state.K_OWN) is not None:
+        options.append(_state.OWN_FORECAST)
+    options.append(_state.NO_COMPARISON)
+    return options
+
+
+def comparison_label(option: str, language: Lang) -> str:
+    if option == _state.OWN_FORECAST:
+        return t("cmp_own", language)
+    if option == _state.NO_COMPARISON:
+        return t("cmp_none", language)
+    fc = official_data.FORECASTS[option]
+    return f"{fc.label} (vintage {fc.vintage})"
+
+
+def _on_region_change() -> None:
+    params = dict(st.session_state.get(_state.K_SCENARIO, {}))
+    params["region"] = st.session_state[_state.K_REGION]
+    params.pop("baseline", None)
+    st.session_state[_state.K_SCENARIO] = params
+
+
+def sidebar_area_and_comparison(language: Lang) -> None:
+    ss = st.session_state
+    regions = _state.regions()
+    names = dict(zip(regions["region"], regions["name"], strict=True))
+    st.sidebar.selectbox(
+        t("area", language), list(regions["region"]), key=_state.K_REGION,
+        format_func=lambda code: f"{names.get(code, code)} ({code})", on_change=_on_region_change,
+    )
+    options = comparison_options(ss[_state.K_REGION])
+    wanted = ss.pop("_cmp_from_url", None)
+    if wanted in options:
+        ss[_state.K_COMPARISON] = wanted
+    if ss.get(_state.K_COMPARISON) not in options:
+        ss[_state.K_COMPARISON] = options[0]
+    st.sidebar.selectbox(t("comparison", language), options, key=_state.K_COMPARISON,
+                         format_func=lambda o: comparison_label(o, language))
+    if ss[_state.K_COMPARISON] == _state.NO_COMPARISON and len(options) == 1:
+        st.sidebar.caption(t("cmp_missing", language))
+
+
+def page_header(title: str, language: Lang) -> None:
+    """Title plus data vintage, base year, comparison and conventions (every page)."""
+    ss = st.session_state
+    region = ss[_state.K_REGION]
+    vintage = _state.data_vintage(region)
+    cmp_choice = ss.get(_state.K_COMPARISON, _state.NO_COMPARISON)
+    st.title(title)
+    params = ss.get(_state.K_SCENARIO, {})
+    kind = params.get("baseline", "official")
+    base_year = vintage.base_year
+    if kind == "official" and region in _state.OFFICIAL_BY_REGION:
+        base_year = _state.official_baseline(region).inputs.base_year
+    st.caption(
+        t("vintage_line", language, name=vintage.name, region=region, base_year=base_year,
+          cmp=comparison_label(cmp_choice, language))
+        + " " + t("conventions", language)
+    )
+
+
+# ---- the batch ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Batch:
+    """The current scenario, the saved ones, their projection and the comparison."""
+
+    region: str
+    kind: str
+    end_year: int
+    base: _state.Baseline
+    scenarios: tuple[Scenario, ...]
+    current: str
+    result: ProjectionResult
+    comparison: pd.DataFrame | None
+    comparison_name: str | None
+    series: _logic.Series
+
+
+def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch:
+    """Project the current scenario (from the controls or the session) with the saved ones."""
+    ss = st.session_state
+    region = ss[_state.K_REGION]
+    if current is None:
+        params = dict(ss.get(_state.K_SCENARIO, {}))
+        try:
+            current = Scenario.from_query_params(params)
+        except InputValidationError:
+            current = Scenario(region=region)
+    kind = current.baseline if current.baseline in _state.baseline_kinds(region) else "trend"
+    base = _state.baseline(region, kind, current.end_year)
+    end_year = min(current.end_year, base.last_year)
+    scenarios: list[Scenario] = [dataclasses.replace(current, region=region, baseline=kind)]
+    for saved in ss.get(_state.K_SAVED, []):
+        try:
+            scen = Scenario.from_query_params(saved)
+            scenarios.append(dataclasses.replace(scen, region=region, baseline=kind,
+                                                 end_year=current.end_year))
+        except InputValidationError:
+            continue
+    if kind == "trend":
+        taken = [s.name for s in scenarios]
+        scenarios.append(Scenario(name=_logic.unique_name(t("baseline", language), taken),
+                                  region=region, baseline=kind, end_year=current.end_year))
+    result = _state.cut(_state.run(region, kind, current.end_year, scenarios), end_year)
+    cmp_long, cmp_label = _state.comparison_long(
+        ss.get(_state.K_COMPARISON, _state.NO_COMPARISON), region)
+    name = None
+    if cmp_long is not None:
+        name = _logic.unique_name(f"{t('official', language)}: {cmp_label}",
+                                  [s.name for s in scenarios])
+    series = _logic.combine(result, _logic.official_cube(cmp_long), name or "")
+    if name is None:
+        series = _logic.Series(series.names[: len(scenarios)], series.years,
+                               series.pop_series_year_sex_age[: len(scenarios)])
+    return Batch(region, kind, end_year, base, tuple(scenarios), scenarios[0].name, result,
+                 cmp_long, name, series)
+
+
+def show_chart(chart: object, alt_text: str, width: str = "stretch") -> None:
+    """Render an Altair chart from its spec without re-validating it (validation of the
+    finished spec costs more than the projection); ``alt_text`` labels it for screen
+    readers (the table in the expander below each chart is the full text alternative)."""
+    spec = chart.to_dict(validate=False)  # type: ignore[attr-defined]
+    st.vega_lite_chart(spec=spec, width=width, alt=alt_text)  # type: ignore[arg-type]
+
+
+def formatted(frame: pd.DataFrame, language: Lang, decimals: Mapping[str, int] | None = None,
+              ) -> pd.DataFrame:
+    """A display copy with numbers as text in the language's format (years untouched)."""
+    decimals = dict(decimals or {})
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("year", "age") or not pd.api.types.is_numeric_dtype(out[col]):
+            continue
+        d = decimals.get(str(col), 0)
+        out[col] = [fmt_number(float(v), language, d) for v in out[col]]
+    return out
+
+
+def param_label(key: str, language: Lang) -> str:
+    param = PARAMETERS[key]
+    label = param.label_sv if language == "sv" else param.label_en
+    unit = param.unit_sv if language == "sv" else param.unit_en
+    return f"{label} ({unit})" if unit else label

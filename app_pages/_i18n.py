@@ -1,0 +1,265 @@
+"""User-facing strings in Swedish (default) and English, and number formatting per language.
+
+Swedish uses SCB's terms (folkmängd, födda, döda, inflyttade, utflyttade, invandrade,
+utvandrade, summerad fruktsamhet, medellivslängd). Swedish numbers have a (non-breaking) space
+as thousands separator and a decimal comma; years are never grouped. Pure module: no
+Streamlit import, so the formatting helpers are testable on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final, Literal
+
+Lang = Literal["sv", "en"]
+LANGS: Final = ("sv", "en")
+#: Non-breaking space: the Swedish thousands separator (keeps "12 345" on one line).
+NBSP: Final = "\u00a0"
+
+STRINGS: Final[dict[str, tuple[str, str]]] = {
+    # navigation and sidebar
+    "app_title": ("Befolkningskalkylatorn", "Population calculator"),
+    "page_scenario": ("Scenario", "Scenario"),
+    "page_budget": ("Servicebehov och kostnader", "Service needs and costs"),
+    "page_followup": ("Uppföljning", "Follow-up"),
+    "page_data": ("Om data", "About the data"),
+    "language": ("Språk / Language", "Språk / Language"),
+    "area": ("Område", "Area"),
+    "comparison": ("Jämför med", "Compare with"),
+    "cmp_none": ("Ingen jämförelse", "No comparison"),
+    "cmp_own": ("Egen prognos (uppladdad)", "Own forecast (uploaded)"),
+    "cmp_missing": (
+        "Ingen officiell prognos finns inbyggd för detta område. Välj Luleå eller Riket, ladda "
+        "upp en egen prognos under Om data, eller hämta från SCB när appen är uppkopplad.",
+        "No official forecast is embedded for this area. Choose Luleå or Sweden, upload an own "
+        "forecast under About the data, or fetch from SCB when the app is online.",
+    ),
+    "conventions": (
+        "Folkmängd avser 31 december; födda, döda och flyttningar avser hela kalenderåret; "
+        "ålder = ålder vid årets slut (uppnådd ålder under året).",
+        "Population is at 31 December; births, deaths and migrations are per calendar year; "
+        "age = age at the end of the year (age reached during the year).",
+    ),
+    "vintage_line": (
+        "Data: {name} ({region}), SCB. Basår {base_year} (31 dec). Jämförelse: {cmp}.",
+        "Data: {name} ({region}), SCB. Base year {base_year} (31 Dec). Comparison: {cmp}.",
+    ),
+    "baseline_line": ("Utgångsläge för scenariot: {desc}", "Scenario baseline: {desc}"),
+    "baseline_trend_note": (
+        "SCB:s prognos finns inte som modellindata för detta område, så scenariot utgår från "
+        "en trendframskrivning av SCB:s utfall (linjen ”Utgångsläge”). Jämförelsen visar "
+        "skillnaden mot SCB:s publicerade prognos.",
+        "SCB's forecast is not available as model inputs for this area, so the scenario starts "
+        "from a trend projection of SCB's observed figures (the line \"Baseline\"). The "
+        "comparison shows the difference from SCB's published forecast.",
+    ),
+    # controls
+    "controls": ("Scenarioantaganden", "Scenario assumptions"),
+    "scenario_name": ("Scenarionamn", "Scenario name"),
+    "fertility": ("Fruktsamhet", "Fertility"),
+    "mortality": ("Dödlighet", "Mortality"),
+    "migration": ("Flyttningar", "Migration"),
+    "horizon": ("Sista prognosår", "Last projection year"),
+    "official_value": ("Utgångsläge: {value}", "Baseline: {value}"),
+    "official_count": (
+        "Utgångsläge: {value} {unit} ({year}); scenario: {scen}",
+        "Baseline: {value} {unit} ({year}); scenario: {scen}",
+    ),
+    "reset": ("Återställ till utgångsläget", "Reset to baseline"),
+    "save_scenario": ("Spara som jämförelsescenario", "Save as comparison scenario"),
+    "saved_scenarios": ("Sparade scenarier", "Saved scenarios"),
+    "remove": ("Ta bort", "Remove"),
+    "upload_toml": ("Ladda upp scenario (TOML)", "Upload scenario (TOML)"),
+    "upload_ok": ("Scenariot {name} är inläst.", "Scenario {name} loaded."),
+    "share_link": (
+        "Länk till scenariot: adressraden innehåller scenariots avvikelser; kopiera den.",
+        "Link to this scenario: the address bar holds the scenario's deviations; copy it.",
+    ),
+    "url_error": ("Länken kunde inte läsas: {msg}", "The link could not be read: {msg}"),
+    # views
+    "key_figures": ("Nyckeltal", "Key figures"),
+    "key_year": ("År för nyckeltal och pyramid", "Year for key figures and pyramid"),
+    "pop_in_years": ("Folkmängd {year} (om {n} år)", "Population {year} (in {n} years)"),
+    "pop_year": ("Folkmängd {year}", "Population {year}"),
+    "children_1_5": ("Barn 1–5 år {year}", "Children 1–5 years {year}"),
+    "children_6_15": ("Barn 6–15 år {year}", "Children 6–15 years {year}"),
+    "aged_80": ("80 år och äldre {year}", "80 years and over {year}"),
+    "dep_ratio": ("Försörjningskvot {year}", "Dependency ratio {year}"),
+    "vs_official": ("mot jämförelsen", "vs comparison"),
+    "total_pop_title": ("Folkmängd 31 december", "Population 31 December"),
+    "diff_title": ("Skillnad mot jämförelsen", "Difference from the comparison"),
+    "groups_title": ("Planeringsgrupper (ålder vid årets slut)", "Planning age groups (age at year end)"),
+    "pyramid_title": ("Befolkningspyramid {year}", "Population pyramid {year}"),
+    "pyramid_note": (
+        "Staplar: valt scenario. Svart kontur: jämförelsen.",
+        "Bars: selected scenario. Black outline: the comparison.",
+    ),
+    "components_title": ("Befolkningsförändringar per år", "Components of change per year"),
+    "table_title": ("Jämförelse per åldersgrupp och år", "Comparison by age group and year"),
+    "chart_table": ("Tabell (textalternativ till diagrammet)", "Table (text alternative to the chart)"),
+    "downloads": ("Ladda ner", "Download"),
+    "dl_xlsx": ("Arbetsbok (.xlsx)", "Workbook (.xlsx)"),
+    "dl_csv_sv": ("CSV för svenskt Excel", "CSV for Swedish Excel"),
+    "dl_csv": ("CSV maskinläsbar", "CSV machine-readable"),
+    "dl_toml": ("Scenariofil (.toml)", "Scenario file (.toml)"),
+    # series / variables
+    "official": ("Jämförelse", "Comparison"),
+    "baseline": ("Utgångsläge", "Baseline"),
+    "population": ("Folkmängd", "Population"),
+    "births": ("Födda", "Births"),
+    "deaths": ("Döda", "Deaths"),
+    "immigrants": ("Invandrade", "Immigrants"),
+    "emigrants": ("Utvandrade", "Emigrants"),
+    "in_migrants": ("Inflyttade", "In-migrants (domestic)"),
+    "out_migrants": ("Utflyttade", "Out-migrants (domestic)"),
+    "net_migration": ("Flyttnetto", "Net migration"),
+    "tfr": ("Summerad fruktsamhet", "Total fertility rate"),
+    "e0": ("Medellivslängd", "Life expectancy at birth"),
+    "female": ("Kvinnor", "Women"),
+    "male": ("Män", "Men"),
+    "year": ("År", "Year"),
+    "age": ("Ålder", "Age"),
+    "age_group": ("Åldersgrupp", "Age group"),
+    "series": ("Serie", "Series"),
+    "persons": ("personer", "persons"),
+    "persons_per_year": ("personer per år", "persons per year"),
+    "component": ("Komponent", "Component"),
+    "scenario_col": ("Scenario", "Scenario"),
+    "difference": ("Skillnad", "Difference"),
+    "difference_pct": ("Skillnad, %", "Difference, %"),
+    "value": ("Värde", "Value"),
+    # budget page
+    "budget_intro": (
+        "Platser = folkmängd i åldersgruppen 31 dec × täckningsgrad; kostnad = platser × "
+        "kostnad per plats och år ({price_year} års priser). Täckningsgrader och kostnader är "
+        "redigerbara EXEMPEL, inte officiella uppgifter: ersätt dem med egna.",
+        "Places = population of the age group at 31 Dec × coverage; cost = places × cost per "
+        "place and year ({price_year} prices). Coverage rates and costs are editable EXAMPLES, "
+        "not official figures: replace them with your own.",
+    ),
+    "service": ("Verksamhet", "Service"),
+    "coverage": ("Täckningsgrad", "Coverage rate"),
+    "cost_per_place": ("Kostnad per plats och år (kr)", "Cost per place and year (SEK)"),
+    "places": ("Platser (behov)", "Places needed"),
+    "cost_msek": ("Kostnad (mnkr)", "Cost (SEK million)"),
+    "budget_places_title": ("Platsbehov per verksamhet", "Places needed by service"),
+    "budget_cost_title": ("Kostnad per år, mnkr", "Cost per year, SEK million"),
+    "budget_error": ("Tabellen kunde inte användas: {msg}", "The table could not be used: {msg}"),
+    # data page
+    "data_intro": (
+        "Appen fungerar utan uppkoppling på inbyggda siffror från SCB (CC0).",
+        "The app works offline on embedded SCB figures (CC0).",
+    ),
+    "ckm_note": (
+        "Från referensår 2025 lägger SCB till slumpmässigt brus (Cell Key Method) i varje "
+        "publicerad cell: summan av ettårsklasser är inte längre exakt lika med totalen. "
+        "Därför används 2024 som basår; 2025 års siffror visas som utfall i uppföljningen.",
+        "From reference year 2025 SCB adds random noise (Cell Key Method) to every published "
+        "cell: single ages no longer add up exactly to the total. That is why 2024 is the base "
+        "year; the 2025 figures appear as outcomes in the follow-up.",
+    ),
+    "official_forecasts": ("Inbyggda officiella prognoser", "Embedded official forecasts"),
+    "own_forecast_upload": (
+        "Ladda upp egen prognos (CSV eller .xlsx: year,sex,age,population)",
+        "Upload own forecast (CSV or .xlsx: year,sex,age,population)",
+    ),
+    "own_forecast_ok": (
+        "Egen prognos inläst: {rows} rader, {first}–{last}. Välj den under ”Jämför med”.",
+        "Own forecast loaded: {rows} rows, {first}–{last}. Choose it under \"Compare with\".",
+    ),
+    "template_upload": (
+        "Ladda upp egna indata (en .xlsx med bladen population, fertility, mortality, migration)",
+        "Upload own inputs (one .xlsx with sheets population, fertility, mortality, migration)",
+    ),
+    "template_ok": (
+        "Indata lästa: basår {base_year}, {regions}. Projektionen till {end_year} gav "
+        "folkmängden {pop} år {end_year}.",
+        "Inputs read: base year {base_year}, {regions}. The projection to {end_year} gave a "
+        "population of {pop} in {end_year}.",
+    ),
+    "fetch_title": ("Hämta från SCB (PxWebApi 2.0)", "Fetch from SCB (PxWebApi 2.0)"),
+    "fetch_button": ("Hämta folkmängd från SCB", "Fetch population from SCB"),
+    "fetch_municipality": ("Kommunkod (4 siffror)", "Municipality code (4 digits)"),
+    "fetching": ("Hämtar från SCB …", "Fetching from SCB …"),
+    "fetch_failed": (
+        "SCB kunde inte nås ({msg}). Appen fortsätter med de inbyggda siffrorna.",
+        "SCB could not be reached ({msg}). The app keeps working on the embedded figures.",
+    ),
+    "fetch_ok": ("Hämtat: {rows} rader.", "Fetched: {rows} rows."),
+    "error_file": ("Filen kunde inte läsas: {msg}", "The file could not be read: {msg}"),
+    # follow-up page
+    "fu_intro": (
+        "Uppföljning av SCB:s antaganden om fruktsamhet och av utfallet mot prognosen per "
+        "planeringsgrupp. Där inbyggda utfall saknas står det; inga siffror hittas på.",
+        "Follow-up of SCB's fertility assumptions and of the outcome against the forecast by "
+        "planning age group. Where embedded outcomes are missing, it says so; no numbers are "
+        "invented.",
+    ),
+    "fu_births_title": ("Antagna och faktiska födda, riket", "Assumed and actual births, Sweden"),
+    "fu_mape_title": (
+        "Medelabsolut procentfel i födda efter prognoshorisont",
+        "Mean absolute percentage error in births by horizon",
+    ),
+    "fu_groups_title": (
+        "Luleå: utfall mot SCB:s regionala prognos per planeringsgrupp",
+        "Luleå: outcome vs SCB's regional projection by planning age group",
+    ),
+    "fu_tolerance": ("Tolerans, %", "Tolerance, %"),
+    "horizon_years": ("Horisont, år", "Horizon, years"),
+    "mape_pct": ("Medelabsolut fel, %", "Mean absolute error, %"),
+    "vintage": ("Prognosår (vintage)", "Vintage"),
+    "observed": ("Utfall", "Observed"),
+    "deviation": ("Avvikelse (utfall − prognos)", "Deviation (observed − forecast)"),
+}
+
+
+def t(key: str, lang: Lang = "sv", **kwargs: object) -> str:
+    """The string ``key`` in ``lang``, with ``{placeholders}`` filled from ``kwargs``.
+
+    >>> t("births", "sv"), t("births", "en")
+    ('Födda', 'Births')
+    """
+    sv, en = STRINGS[key]
+    text = sv if lang == "sv" else en
+    return text.format(**kwargs) if kwargs else text
+
+
+def fmt_number(value: float | None, lang: Lang = "sv", decimals: int = 0, *,
+               sign: bool = False) -> str:
+    """A number for display: Swedish ``12 345,6`` (non-breaking space, decimal comma) or
+    English ``12,345.6``; ``–`` for missing values. ``sign`` adds ``+`` to positive values.
+
+    >>> fmt_number(1234567.25, "sv", 1) == "1\u00a0234\u00a0567,3"
+    True
+    >>> fmt_number(-1234.5, "en", 1), fmt_number(12.0, "sv", sign=True)
+    ('-1,234.5', '+12')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    if lang == "sv":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
+        text = text.replace("-", "−")
+    return text
+
+
+def fmt_pct(share: float | None, lang: Lang = "sv", decimals: int = 1, *,
+            sign: bool = False) -> str:
+    """A share (0.123) as a percentage: ``12,3 %`` (sv) or ``12.3%`` (en).
+
+    >>> fmt_pct(0.1234, "sv") == "12,3\u00a0%"
+    True
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "–"
+    number = fmt_number(share * 100, lang, decimals, sign=sign)
+    return f"{number}{NBSP}%" if lang == "sv" else f"{number}%"
+
+
+def fmt_year(year: int) -> str:
+    """Years are never grouped: ``2040``, not ``2 040``.
+
+    >>> fmt_year(2040)
+    '2040'
+    """
+    return str(int(year))

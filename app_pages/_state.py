@@ -1,0 +1,212 @@
+"""The app's only cache user: baselines, official series and projections, cached once.
+
+* baselines (``st.cache_resource``: numpy arrays, not copied): the official baseline that
+  reproduces SCB's forecast (where one is embedded) or the trend baseline estimated from
+  SCB's observed figures, per region (and horizon for the trend baseline);
+* official forecasts as long tables (``st.cache_data``);
+* projections of a batch of scenarios, keyed by the scenarios' parameters
+  (``st.cache_resource``): a slider that returns to an earlier value is answered from the
+  cache; a new value costs one projection of a few milliseconds;
+* the comparison table (:func:`calculator.compare.compare`) and the export bytes per batch.
+
+Session keys used across pages are defined here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from calculator.compare import compare
+from calculator.data import embedded
+from calculator.data import official as official_data
+from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
+from calculator.inputs import ProjectionInputs
+from calculator.projection import project
+from calculator.results import ProjectionResult
+from calculator.scenario import Scenario, apply_scenarios
+from calculator.tables import PLANNING_GROUPS
+
+#: Official forecasts embedded as model inputs, by region: (forecast id, label key).
+OFFICIAL_BY_REGION: dict[str, str] = {"2580": "scb_regional_2024", "00": "scb_national_2025"}
+DEFAULT_REGION = "2580"
+OWN_FORECAST = "own"
+NO_COMPARISON = "none"
+
+# session_state keys shared by the pages
+K_LANG = "lang"
+K_REGION = "region"
+K_COMPARISON = "comparison"
+K_SCENARIO = "scenario_params"  # the current scenario as query-param dict
+K_SAVED = "saved_scenarios"  # list of query-param dicts of saved scenarios
+K_OWN = "own_forecast_long"  # an uploaded own forecast (long table)
+K_OWN_LABEL = "own_forecast_label"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline's inputs (one scenario, one region) and how it was made."""
+
+    kind: str  # "official" or "trend"
+    inputs: ProjectionInputs
+    description: str
+    last_year: int
+
+
+@st.cache_data(show_spinner=False)
+def regions() -> pd.DataFrame:
+    """Projectable embedded regions: region, name, level (Luleå first, then Sweden, counties)."""
+    table = embedded.available_regions()
+    table = table.loc[table["projectable"], ["region", "name", "level"]]
+    order = {DEFAULT_REGION: 0, "00": 1}
+    return table.assign(_o=table["region"].map(order).fillna(2)).sort_values(
+        ["_o", "region"]).drop(columns="_o").reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def data_vintage(region: str) -> embedded.DataVintage:
+    """The embedded data's vintage and base year for ``region``."""
+    return embedded.data_vintage(region)
+
+
+def baseline_kinds(region: str) -> tuple[str, ...]:
+    """The baselines a region can use: official (if embedded as model inputs) and trend."""
+    return ("official", "trend") if region in OFFICIAL_BY_REGION else ("trend",)
+
+
+@st.cache_resource(show_spinner=False)
+def official_baseline(region: str) -> Baseline:
+    """Engine inputs reproducing SCB's embedded official forecast for ``region``."""
+    from calculator.official_baseline import official_baseline as build
+
+    forecast_id = OFFICIAL_BY_REGION[region]
+    built = build(forecast_id, region)
+    fc = official_data.FORECASTS[forecast_id]
+    inputs = built.inputs
+    return Baseline("official", inputs,
+                    f"{fc.label} (vintage {fc.vintage}), reproduced by the model "
+                    f"(base year {inputs.base_year}, net migration)",
+                    inputs.base_year + inputs.n_years)
+
+
+@st.cache_resource(show_spinner=False)
+def trend_baseline(region: str, end_year: int) -> Baseline:
+    """The trend baseline (constant rates estimated from SCB's observed figures)."""
+    from calculator.cli_run import trend_baseline as build
+
+    built = build(region, end_year)
+    return Baseline("trend", built.inputs, built.description, end_year)
+
+
+def baseline(region: str, kind: str, end_year: int) -> Baseline:
+    """The baseline of ``kind`` for ``region`` (official falls back to trend if absent)."""
+    if kind == "official" and region in OFFICIAL_BY_REGION:
+        return official_baseline(region)
+    return trend_baseline(region, end_year)
+
+
+@st.cache_data(show_spinner=False)
+def official_long(forecast_id: str, region: str) -> pd.DataFrame:
+    """An embedded official forecast in the engine's long layout (for compare())."""
+    return official_data.load_official_long(forecast_id, region)
+
+
+def comparison_long(choice: str, region: str) -> tuple[pd.DataFrame | None, str]:
+    """The chosen comparison's long table and its label (``None`` if there is none)."""
+    if choice == OWN_FORECAST and st.session_state.get(K_OWN) is not None:
+        own = st.session_state[K_OWN]
+        return own, str(st.session_state.get(K_OWN_LABEL, "Egen prognos"))
+    if choice in official_data.FORECASTS and region in official_data.FORECASTS[choice].regions:
+        fc = official_data.FORECASTS[choice]
+        return official_long(choice, region), f"{fc.label} (vintage {fc.vintage})"
+    return None, ""
+
+
+def _key(scenarios: Sequence[Scenario]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(tuple(sorted(s.to_query_params().items())) for s in scenarios)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _run(region: str, kind: str, end_year: int,
+         key: tuple[tuple[tuple[str, str], ...], ...]) -> ProjectionResult:
+    base = baseline(region, kind, end_year)
+    scenarios = [Scenario.from_query_params(dict(k)) for k in key]
+    inputs = apply_scenarios(base.inputs, scenarios, {"kind": base.kind})
+    return project(inputs)
+
+
+def run(region: str, kind: str, end_year: int, scenarios: Sequence[Scenario]) -> ProjectionResult:
+    """Project a batch of scenarios (one region) on the baseline; cached by parameters."""
+    return _run(region, kind, end_year, _key(scenarios))
+
+
+def cut(result: ProjectionResult, end_year: int) -> ProjectionResult:
+    """The result up to ``end_year`` (the official baseline runs to its own last year)."""
+    n = int(np.clip(end_year - result.base_year, 1, result.pop_count_year_sex_age.shape[2] - 1))
+    if n == result.pop_count_year_sex_age.shape[2] - 1:
+        return result
+    flows = {
+        name: (None if getattr(result, name) is None else getattr(result, name)[:, :, :n])
+        for name in ("births_count_year_sex", "births_count_year_mother_age",
+                     "deaths_count_year_sex_age", "immig_count_year_sex_age",
+                     "emig_count_year_sex_age", "inmig_count_year_sex_age",
+                     "outmig_count_year_sex_age", "netmig_count_year_sex_age")
+    }
+    return ProjectionResult(
+        base_year=result.base_year, scenarios=result.scenarios, regions=result.regions,
+        migration_mode=result.migration_mode,
+        pop_count_year_sex_age=result.pop_count_year_sex_age[:, :, : n + 1], **flows,
+    )
+
+
+def comparison_table(result: ProjectionResult, comparison: pd.DataFrame | None,
+                     label: str) -> pd.DataFrame | None:
+    """compare() of the batch against the comparison, by planning age group (for the
+    workbook; built when the download is clicked, so not cached)."""
+    if comparison is None:
+        return None
+    groups = [(g.label, g.low, 100 if g.high is None else g.high) for g in PLANNING_GROUPS]
+    pop = comparison.loc[comparison["variable"] == "population"]
+    if "scenario" not in pop.columns:
+        pop = pop.assign(scenario=label)
+    return compare(result.to_long(), pop, by="age_group", groups=groups)
+
+
+def export_bytes(kind: str, result: ProjectionResult, scenarios: Sequence[Scenario],
+                 comparison: pd.DataFrame | None, assumptions: dict[str, str]) -> bytes:
+    """The bytes of one download (built when the user clicks: see the page)."""
+    long = result.to_long()
+    if kind == "xlsx":
+        return to_xlsx(long, scenarios=scenarios, comparison=comparison, assumptions=assumptions)
+    if kind == "csv_sv":
+        return to_csv_swedish(long)
+    if kind == "csv":
+        return to_csv_machine(long)
+    raise ValueError(kind)
+
+
+@st.cache_data(show_spinner=False)
+def followup_births() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SCB's projected births per vintage with the observed births (chart data), and the
+    births error by vintage and horizon (calculator.followup)."""
+    from calculator import followup as fu
+    from calculator.data import followup_data as fd
+
+    projected, observed = fd.load_projected_births(), fd.load_observed_births()
+    return (fu.births_paths_chart_data(projected, observed),
+            fu.births_error_by_horizon(projected, observed))
+
+
+@st.cache_data(show_spinner=False)
+def followup_groups(tolerance_pct: float) -> pd.DataFrame:
+    """Luleå's observed population vs SCB's regional projection by planning group."""
+    from calculator import followup as fu
+    from calculator.data import followup_data as fd
+
+    return fu.compare_by_age_group(fd.load_lulea_regional_projection(),
+                                   fd.load_lulea_observed_population(),
+                                   tolerance_pct=tolerance_pct)

@@ -1,0 +1,64 @@
+"""Budget page: service needs and costs by planning age group, scenario vs the comparison."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _charts, _common, _logic
+from app_pages._i18n import t
+from calculator.exceptions import InputValidationError
+from calculator.tables import EXAMPLE_PRICE_YEAR, EXAMPLE_SERVICE_NEEDS, ServiceNeed
+
+lang = _common.lang()
+ss = st.session_state
+_common.page_header(t("page_budget", lang), lang)
+batch = _common.batch_from_session(lang)
+st.caption(t("budget_intro", lang, price_year=EXAMPLE_PRICE_YEAR))
+
+# The editable coverage/cost table (defaults: calculator.tables.EXAMPLE_SERVICE_NEEDS).
+if "services_table" not in ss:
+    ss["services_table"] = pd.DataFrame({
+        "key": [n.key for n in EXAMPLE_SERVICE_NEEDS],
+        "name": [n.name_sv if lang == "sv" else n.name_en for n in EXAMPLE_SERVICE_NEEDS],
+        "age_group": [n.age_group.label for n in EXAMPLE_SERVICE_NEEDS],
+        "coverage_rate": [n.coverage_rate for n in EXAMPLE_SERVICE_NEEDS],
+        "cost_sek_per_user_year": [n.cost_sek_per_user_year for n in EXAMPLE_SERVICE_NEEDS],
+    })
+edited = st.data_editor(
+    ss["services_table"], key="services_editor", hide_index=True, num_rows="fixed",
+    disabled=["key", "age_group"],
+    column_config={
+        "key": None,
+        "name": st.column_config.TextColumn(t("service", lang)),
+        "age_group": st.column_config.TextColumn(t("age_group", lang)),
+        "coverage_rate": st.column_config.NumberColumn(t("coverage", lang), min_value=0.0,
+                                                       max_value=1.0, step=0.01, format="%.2f"),
+        "cost_sek_per_user_year": st.column_config.NumberColumn(
+            t("cost_per_place", lang), min_value=0.0, step=1000.0, format="%d"),
+    },
+)
+needs: list[ServiceNeed] = []
+try:
+    by_key = {n.key: n for n in EXAMPLE_SERVICE_NEEDS}
+    for row in edited.itertuples(index=False):
+        example = by_key[str(row.key)]
+        needs.append(ServiceNeed(
+            example.key, str(row.name), str(row.name), example.age_group,
+            float(row.coverage_rate), float(row.cost_sek_per_user_year), example.price_year))
+except (InputValidationError, ValueError, TypeError) as exc:
+    st.error(t("budget_error", lang, msg=str(exc)))
+    needs = list(EXAMPLE_SERVICE_NEEDS)
+
+services = _logic.services_frame(batch.series, needs, batch.current, batch.comparison_name)
+services = services.assign(service_label=services["service"])
+_common.show_chart(_charts.services_chart(services, "places", batch.comparison_name, lang),
+                   t("budget_places_title", lang), width="content")
+_common.show_chart(_charts.services_chart(services, "cost_msek", batch.comparison_name, lang),
+                   t("budget_cost_title", lang), width="content")
+with st.expander(t("chart_table", lang), expanded=True):
+    table = services.drop(columns=["service_label"]).rename(columns={
+        "series": t("series", lang), "service": t("service", lang), "year": "year",
+        "places": t("places", lang), "cost_msek": t("cost_msek", lang)})
+    st.dataframe(_common.formatted(table, lang, {t("cost_msek", lang): 1}).rename(
+        columns={"year": t("year", lang)}), hide_index=True, width="stretch")

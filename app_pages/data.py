@@ -1,0 +1,99 @@
+"""About the data: vintage, base year, provenance, CKM; uploads; fetching from SCB."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _common, _state
+from app_pages._i18n import fmt_number, t
+from calculator.data import official as official_data
+from calculator.data.own_forecast import read_own_forecast, read_own_forecast_text
+from calculator.data.templates import load_inputs
+from calculator.exceptions import CalculatorError, InputValidationError, ScbApiError
+from calculator.projection import project
+
+lang = _common.lang()
+ss = st.session_state
+region = ss[_state.K_REGION]
+_common.page_header(t("page_data", lang), lang)
+vintage = _state.data_vintage(region)
+st.write(t("data_intro", lang))
+st.markdown(f"**{vintage.name} ({region})** — {vintage.description}")
+st.info(t("ckm_note", lang))
+
+st.subheader(t("official_forecasts", lang))
+forecasts = official_data.list_official_forecasts()
+st.dataframe(forecasts, hide_index=True, width="stretch")
+st.caption(
+    "Källa: SCB, Befolkningsframskrivningar (BE0401), CC0. Tabell-id och innehållskoder står i "
+    "kolumnen content_codes; se calculator/data/PROVENANCE.md och "
+    "calculator/data/embedded_official/PROVENANCE.md." if lang == "sv" else
+    "Source: SCB, population projections (BE0401), CC0. Table ids and content codes are in the "
+    "column content_codes; see calculator/data/PROVENANCE.md and "
+    "calculator/data/embedded_official/PROVENANCE.md.")
+
+# ---- own forecast ----------------------------------------------------------------------------
+st.subheader(t("cmp_own", lang))
+own = st.file_uploader(t("own_forecast_upload", lang), type=["csv", "xlsx"], key="own_upload")
+if own is not None and ss.get("_own_done") != own.file_id:
+    ss["_own_done"] = own.file_id
+    label = Path(own.name).stem
+    try:
+        if own.name.lower().endswith(".xlsx"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / own.name
+                path.write_bytes(own.getvalue())
+                frame = read_own_forecast(path, label=label, region=region)
+        else:
+            frame = read_own_forecast_text(own.getvalue().decode("utf-8-sig"), source=own.name,
+                                           label=label, region=region)
+    except (InputValidationError, UnicodeDecodeError) as exc:
+        st.error(t("error_file", lang, msg=str(exc)))
+    else:
+        long = frame.rename(columns={"population": "value"}).assign(
+            variable="population", scenario=label, region=region)
+        ss[_state.K_OWN] = long
+        ss[_state.K_OWN_LABEL] = label
+        st.success(t("own_forecast_ok", lang, rows=len(frame), first=int(frame["year"].min()),
+                     last=int(frame["year"].max())))
+
+# ---- own input templates -----------------------------------------------------------------------
+st.subheader(t("template_upload", lang))
+templates = st.file_uploader(t("template_upload", lang), type=["xlsx"], key="template_upload",
+                             label_visibility="collapsed")
+if templates is not None:
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / templates.name
+            path.write_bytes(templates.getvalue())
+            inputs = load_inputs(path, scenario="egna indata")
+        result = project(inputs)
+    except CalculatorError as exc:
+        st.error(t("error_file", lang, msg=str(exc)))
+    else:
+        total = result.total_population()[0].sum(axis=0)
+        st.success(t("template_ok", lang, base_year=inputs.base_year,
+                     regions=", ".join(inputs.regions), end_year=int(result.years[-1]),
+                     pop=fmt_number(float(total[-1]), lang)))
+        st.dataframe(_common.formatted(pd.DataFrame({"year": result.years, t("population", lang):
+                                                     total}), lang), hide_index=True)
+
+# ---- fetch from SCB ----------------------------------------------------------------------------
+st.subheader(t("fetch_title", lang))
+code = st.text_input(t("fetch_municipality", lang), value=region, key="fetch_code")
+if st.button(t("fetch_button", lang), key="fetch_button"):
+    from calculator.data.fetch import fetch_region_dataset
+    from calculator.data.pxweb import PxWebClient
+
+    with st.spinner(t("fetching", lang)):
+        try:
+            client = PxWebClient(timeout_s=(5.0, 30.0), max_tries=1)
+            dataset = fetch_region_dataset(code.strip(), 2015, client, include_tfr=False)
+        except (ScbApiError, InputValidationError, OSError) as exc:
+            st.error(t("fetch_failed", lang, msg=str(exc)))
+        else:
+            st.success(t("fetch_ok", lang, rows=len(dataset.population)))
