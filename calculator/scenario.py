@@ -15,14 +15,35 @@ here and the app's sliders both use it.
 the scenario's inputs; :func:`apply_scenarios` batches several scenarios along the scenario
 axis. Conventions are the engine's: stocks at 31 Dec, flows per calendar year, age reached
 during the year, rates per person-year.
+
+Gross-flow levels on a net-migration baseline (an approximation)
+------------------------------------------------------------------
+The official baseline has net migration only (the residual of SCB's population). A change of
+the level of a gross flow (immigration, emigration, domestic in- or out-migration) is applied
+to it as a change of net migration, by year, sex and age::
+
+    net' = net + (m_imm - 1) I + (m_in - 1) N - (m_emig - 1) E - (m_out - 1) O
+
+``I``, ``N``: the trend baseline's immigrant and in-migrant counts of the same region (mean of
+the last five observed years, :func:`calculator.data.baseline.trend_baseline_inputs`), by
+calendar year; ``E``, ``O``: the trend baseline's emigration and out-migration rates applied
+to the person-years of the *unmodified official* projection, approximated by its mean
+population ``(S + P) / 2`` (aged start stock and end stock of each cohort, the engine's
+fertility exposure). A total per year (``immigrants_per_year``) replaces ``m I`` by ``I``
+scaled to that total. So the official forecast is assumed to contain the trend's gross flows,
+and the added or removed movers do not feed back into the rate-based flows (no emigration of
+extra immigrants within the horizon, no change of ``E`` when the scenario population
+differs). Regions without gross migration data in the embedded SCB files (Sweden, ``00``,
+among them) cannot be changed this way; the error names the region.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -32,7 +53,7 @@ import tomli_w
 
 from calculator.exceptions import InputValidationError
 from calculator.fertility import age_pattern, shift_age_pattern, tfr_of, tfr_path
-from calculator.grid import FEMALE, MALE, FloatArray
+from calculator.grid import FEMALE, MALE, FloatArray, age_cohort
 from calculator.inputs import ProjectionInputs
 from calculator.migration import scale_by_multiplier, scale_counts_to_total
 from calculator.mortality import e0_from_death_prob, scale_death_prob_to_e0
@@ -194,7 +215,8 @@ class MigrationChange:
 
     Counts (immigrants, in-migrants) are either multiplied or set to a total per year (keeping
     the baseline's age-sex profile); rates (emigration, out-migration) are multiplied.
-    ``mode = "none"`` removes all migration."""
+    ``mode = "none"`` removes all migration. On a net-migration baseline the change is added
+    to net migration using the trend baseline's gross flows (see the module docstring)."""
 
     mode: Literal["gross", "net", "none"] | None = None
     immigration_multiplier: float = 1.0
@@ -555,7 +577,10 @@ def _apply_mortality(
 
 
 def _apply_migration(
-    fields: dict[str, FloatArray | None], mode: str, change: MigrationChange
+    fields: dict[str, FloatArray | None],
+    mode: str,
+    change: MigrationChange,
+    net_delta: Callable[[], FloatArray] | None = None,
 ) -> tuple[dict[str, FloatArray | None], str]:
     names = ("immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
              "outmig_rate_year_sex_age", "netmig_count_year_sex_age")
@@ -571,6 +596,17 @@ def _apply_migration(
             f"baseline uses {mode!r}; allowed here: {mode!r} or 'none'",
             location="scenario: migration.mode",
         )
+    if mode == "net" and not change.is_identity:
+        if net_delta is None:
+            raise InputValidationError(
+                "the baseline uses net migration and no gross flows were given to change it "
+                "with; allowed here: migration.mode = 'none' only",
+                location="scenario: migration",
+            )
+        net = out["netmig_count_year_sex_age"]
+        assert net is not None
+        out["netmig_count_year_sex_age"] = net + net_delta()
+        return out, mode
     if mode != "gross":
         if not change.is_identity:
             raise InputValidationError(
@@ -604,6 +640,121 @@ def _apply_migration(
     return out, mode
 
 
+GROSS_FLOWS: Final = (
+    "immig_count_year_sex_age", "emig_count_year_sex_age", "inmig_count_year_sex_age",
+    "outmig_count_year_sex_age",
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _trend_inputs(region: str, end_year: int) -> ProjectionInputs:
+    """The trend baseline of ``region`` to ``end_year`` (estimated once, then cached)."""
+    from calculator.data.baseline import trend_baseline_inputs  # I/O lives in calculator.data
+
+    return trend_baseline_inputs(region, end_year)
+
+
+def _trend_flows_by_year(
+    trend: ProjectionInputs, r: int, years: np.ndarray, region: str
+) -> dict[str, FloatArray]:
+    """Region ``r``'s trend counts (immigrants, in-migrants) and rates (emigration,
+    out-migration) for the calendar ``years`` (T, 2, 101); years outside the trend's horizon
+    take its nearest year (the trend's rates and counts are constant)."""
+    names = ("immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
+             "outmig_rate_year_sex_age")
+    arrays = [getattr(trend, n) for n in names]
+    if trend.migration_mode != "gross" or any(a is None for a in arrays):
+        raise InputValidationError(
+            f"region {region} has no gross migration flows in the embedded SCB data (its trend "
+            f"baseline uses {trend.migration_mode!r} migration), so immigration, emigration and "
+            "domestic in- and out-migration cannot be changed on its net-migration baseline; "
+            "allowed here: migration.mode = 'none' only",
+            location=f"scenario: migration (region {region})",
+        )
+    index = np.clip(years - trend.years[0], 0, trend.n_years - 1)
+    return {n: np.asarray(a)[0, r][index] for n, a in zip(names, arrays, strict=True)}
+
+
+def gross_flows_for_net_baseline(
+    baseline: ProjectionInputs, trend: ProjectionInputs | None = None
+) -> dict[str, FloatArray]:
+    """Gross flows assumed inside a net-migration baseline, as counts (R, T, 2, 101).
+
+    Keys :data:`GROSS_FLOWS`: immigrants and in-migrants are the trend baseline's counts;
+    emigrants and out-migrants are the trend baseline's rates times the mean population
+    ``(S + P) / 2`` of ``baseline``'s own projection (first scenario), by calendar year, sex and
+    age reached. ``trend``: the trend baseline's inputs for the same regions (estimated from
+    the embedded data if ``None``). Raises :class:`InputValidationError` naming the region if
+    a region has no gross flows.
+    """
+    from calculator.projection import project
+
+    years = baseline.years
+    if trend is not None and tuple(trend.regions) != tuple(baseline.regions):
+        raise InputValidationError(
+            f"the trend inputs are for regions {trend.regions}, the baseline for "
+            f"{baseline.regions}; they must be the same",
+            location="apply_scenario: base_info['trend_inputs']",
+        )
+    pop = project(baseline).pop_count_year_sex_age[0]  # first scenario: (R, T+1, 2, 101)
+    mean_pop = 0.5 * (age_cohort(pop[:, :-1]) + pop[:, 1:])
+    out: dict[str, list[FloatArray]] = {k: [] for k in GROSS_FLOWS}
+    for r, region in enumerate(baseline.regions):
+        flows = _trend_flows_by_year(
+            trend if trend is not None else _trend_inputs(region, int(years[-1])),
+            0 if trend is None else r, years, region,
+        )
+        out["immig_count_year_sex_age"].append(flows["immig_count_year_sex_age"])
+        out["inmig_count_year_sex_age"].append(flows["inmig_count_year_sex_age"])
+        out["emig_count_year_sex_age"].append(flows["emig_rate_year_sex_age"] * mean_pop[r])
+        out["outmig_count_year_sex_age"].append(flows["outmig_rate_year_sex_age"] * mean_pop[r])
+    return {k: np.stack(v).astype(np.float64) for k, v in out.items()}
+
+
+def gross_flow_changes_available(baseline: ProjectionInputs) -> bool:
+    """Whether the gross-flow level keys (``migration.*_multiplier``, ``*_per_year``) can be
+    applied to ``baseline``: always in gross mode; in net mode if every region has gross
+    migration data for its trend baseline (e.g. Luleå 2580, not Sweden 00)."""
+    if baseline.migration_mode == "gross":
+        return True
+    if baseline.migration_mode != "net":
+        return False
+    end_year = int(baseline.years[-1])
+    return all(_trend_inputs(region, end_year).migration_mode == "gross"
+               for region in baseline.regions)
+
+
+def net_migration_change(
+    baseline: ProjectionInputs,
+    change: MigrationChange,
+    base_info: Mapping[str, Any] | None = None,
+) -> FloatArray:
+    """Change of net migration (R, T, 2, 101) that approximates ``change`` on a net baseline.
+
+    ``(m_imm - 1) I + (m_in - 1) N - (m_emig - 1) E - (m_out - 1) O`` with the gross flows of
+    :func:`gross_flows_for_net_baseline`; a total per year (``immigrants_per_year``,
+    ``in_migrants_per_year``) replaces ``m I`` by ``I`` scaled to that total each year.
+    """
+    trend = None if base_info is None else base_info.get("trend_inputs")
+    flows = gross_flows_for_net_baseline(baseline, trend)
+
+    def new_counts(name: str, multiplier: float, total: float | None) -> FloatArray:
+        value = flows[name]
+        if total is not None:
+            return scale_counts_to_total(value, total)
+        return scale_by_multiplier(value, multiplier)
+
+    delta = (
+        new_counts("immig_count_year_sex_age", change.immigration_multiplier,
+                   change.immigrants_per_year) - flows["immig_count_year_sex_age"]
+        + new_counts("inmig_count_year_sex_age", change.in_migration_multiplier,
+                     change.in_migrants_per_year) - flows["inmig_count_year_sex_age"]
+        - (change.emigration_multiplier - 1.0) * flows["emig_count_year_sex_age"]
+        - (change.out_migration_multiplier - 1.0) * flows["outmig_count_year_sex_age"]
+    )
+    return np.asarray(delta, dtype=np.float64)
+
+
 def _single(arr: FloatArray | None) -> FloatArray | None:
     """The first scenario slice (R, ...) of a batched input array."""
     return None if arr is None else np.asarray(arr)[0]
@@ -620,7 +771,10 @@ def apply_scenario(
     S = 1, labelled with ``scenario.name``. Components the scenario leaves out are passed
     through unchanged (an identity scenario reproduces the baseline's arrays exactly).
     ``base_info`` may say which baseline this is (``{"kind": "official"|"trend", ...}``); if
-    given, it must match ``scenario.baseline``.
+    given, it must match ``scenario.baseline``. On a net-migration baseline, gross-flow level
+    changes become a change of net migration (:func:`net_migration_change`); ``base_info``
+    may then hold ``"trend_inputs"``, the trend baseline's inputs for the same regions (else
+    they are estimated from the embedded data, once per region and horizon).
     """
     if baseline.batch_shape[0] != 1:
         raise InputValidationError(
@@ -656,7 +810,10 @@ def apply_scenario(
             fields[name] = None
     if baseline.migration_mode != "net":
         fields["netmig_count_year_sex_age"] = None
-    fields, mode = _apply_migration(fields, baseline.migration_mode, scenario.migration)
+    fields, mode = _apply_migration(
+        fields, baseline.migration_mode, scenario.migration,
+        lambda: net_migration_change(baseline, scenario.migration, base_info),
+    )
 
     def batch(arr: FloatArray | None) -> FloatArray | None:
         return None if arr is None else np.asarray(arr)[np.newaxis]

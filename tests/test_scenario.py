@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from calculator.data.baseline import trend_baseline_inputs
@@ -14,6 +15,7 @@ from calculator.fertility import mean_age_at_childbearing, tfr_of
 from calculator.grid import FEMALE, MALE
 from calculator.inputs import ProjectionInputs
 from calculator.mortality import e0_from_death_prob
+from calculator.official_baseline import official_baseline
 from calculator.projection import project
 from calculator.scenario import (
     PARAMETERS,
@@ -23,6 +25,7 @@ from calculator.scenario import (
     Scenario,
     apply_scenario,
     apply_scenarios,
+    gross_flow_changes_available,
     load_scenario,
     scenario_from_dict,
     scenario_from_toml,
@@ -31,6 +34,8 @@ from calculator.scenario import (
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 DATA = Path(__file__).resolve().parent / "data"
+#: SCB Flyttningar97 (BE0101AX/AY/A2/A3) for Luleå, 2006-2024, embedded package data (CC0).
+MIGRATION_CSV = ROOT / "calculator" / "data" / "embedded" / "migration.csv.gz"
 ARRAYS = (
     "pop_count_sex_age_base", "fert_rate_year_age", "death_prob_year_sex_age",
     "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
@@ -236,3 +241,141 @@ def test_parameter_registry_is_complete() -> None:
 def test_dataclass_validates_on_construction() -> None:
     with pytest.raises(InputValidationError, match=r"sex_ratio_at_birth: value 3\.0"):
         Scenario(sex_ratio_at_birth=3.0)
+
+
+# ---- gross-flow changes on the official (net-migration) baseline ---------------------------
+@pytest.fixture(scope="module")
+def official_lulea() -> ProjectionInputs:
+    """SCB's regional projection 2024 for Luleå as net-mode inputs, base 2024, to 2050."""
+    return official_baseline("scb_regional_2024", "2580").inputs
+
+
+@pytest.fixture(scope="module")
+def official_sweden() -> ProjectionInputs:
+    """SCB's national projection 2025 as net-mode inputs, base 2025, to 2050."""
+    return official_baseline("scb_national_2025", "00").inputs
+
+
+@pytest.fixture(scope="module")
+def observed_flows_2020_2024() -> pd.Series:
+    """Luleå's mean yearly gross flows 2020-2024, read straight from SCB's migration file."""
+    frame = pd.read_csv(MIGRATION_CSV, dtype={"region": str})
+    frame = frame[(frame["region"] == "2580") & frame["year"].between(2020, 2024)]
+    return frame[["immigrants", "emigrants", "in_migrants", "out_migrants"]].sum() / 5
+
+
+def _total(result_pop: np.ndarray, years: np.ndarray, year: int) -> float:
+    return float(result_pop[0, 0, int(np.flatnonzero(years == year)[0])].sum())
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenario_runs_on_its_own_baseline(
+    path: Path, official_lulea: ProjectionInputs
+) -> None:
+    scenario = load_scenario(path)
+    assert scenario.baseline == "official"
+    result = project(apply_scenario(official_lulea, scenario, {"kind": "official"}))
+    assert result.scenarios == (scenario.name,)
+    assert np.all(result.total_population() > 0)
+
+
+def test_identity_multipliers_reproduce_the_official_baseline(
+    official_lulea: ProjectionInputs, official_sweden: ProjectionInputs
+) -> None:
+    identity = MigrationChange(immigration_multiplier=1.0, emigration_multiplier=1.0,
+                               in_migration_multiplier=1.0, out_migration_multiplier=1.0)
+    for base, region in ((official_lulea, "2580"), (official_sweden, "00")):
+        out = apply_scenario(base, Scenario(region=region, migration=identity))
+        for name in ARRAYS:
+            np.testing.assert_array_equal(getattr(out, name), getattr(base, name), err_msg=name)
+        assert out.migration_mode == "net"
+
+
+def test_more_immigration_on_the_official_baseline(
+    official_lulea: ProjectionInputs, observed_flows_2020_2024: pd.Series
+) -> None:
+    """+50 % immigration adds half the trend's immigrants to net migration every year.
+
+    Hand computation: SCB counted 2,827 immigrants to Luleå in 2020-2024, 565.4 a year; +50 %
+    is +282.7 a year, so 16 years (2025-2040) bring 4,523 extra persons by 31 Dec 2040. Most
+    are 20-35 years old: deaths among them take off well under 3 %, and their children add
+    births (about half are women with roughly 0.05-0.08 births a year for on average 8 years,
+    at most +32 %). So the 2040 population should be 0.97-1.32 x 4,523 above the official.
+    """
+    scenario = load_scenario(ROOT / "scenarios" / "high_immigration.toml")
+    assert scenario.migration.immigration_multiplier == 1.5
+    out = apply_scenario(official_lulea, scenario, {"kind": "official"})
+    years = official_lulea.years
+    immigrants_per_year = float(observed_flows_2020_2024["immigrants"])
+    assert immigrants_per_year == pytest.approx(565.4)
+    delta_net = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
+    np.testing.assert_allclose(delta_net.sum(axis=(-2, -1)), 0.5 * immigrants_per_year)
+    assert np.all(delta_net >= 0)
+    extra_arrivals = 0.5 * immigrants_per_year * int(np.sum(years <= 2040))
+    assert extra_arrivals == pytest.approx(4523.2)
+    full_years = np.r_[official_lulea.base_year, years]
+    base_2040 = _total(project(official_lulea).pop_count_year_sex_age, full_years, 2040)
+    high_2040 = _total(project(out).pop_count_year_sex_age, full_years, 2040)
+    assert 0.97 * extra_arrivals < high_2040 - base_2040 < 1.32 * extra_arrivals
+
+
+def test_emigration_and_out_migration_on_the_official_baseline(
+    official_lulea: ProjectionInputs, observed_flows_2020_2024: pd.Series
+) -> None:
+    """A rate x m removes (m - 1) x about one year's observed outflow from net migration: the
+    trend rates applied to the official population give about the 2020-2024 counts (283
+    emigrants, 3,366 out-migrants a year), since the official population is close to the
+    observed one."""
+    for key, multiplier, observed in (("emigration_multiplier", 2.0, "emigrants"),
+                                      ("out_migration_multiplier", 1.2, "out_migrants")):
+        out = apply_scenario(official_lulea, Scenario(migration=MigrationChange(
+            **{key: multiplier})))
+        delta = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
+        first_year = float(delta[0].sum())
+        expected = -(multiplier - 1.0) * float(observed_flows_2020_2024[observed])
+        assert first_year == pytest.approx(expected, rel=0.1)
+        result = project(out)
+        assert result.total_population()[0, 0, -1] < project(official_lulea).total_population()[
+            0, 0, -1]
+
+
+def test_immigrants_per_year_on_the_official_baseline(
+    official_lulea: ProjectionInputs, observed_flows_2020_2024: pd.Series
+) -> None:
+    out = apply_scenario(official_lulea, Scenario(migration=MigrationChange(
+        immigrants_per_year=1000.0, in_migration_multiplier=0.9)))
+    delta = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
+    expected = (1000.0 - observed_flows_2020_2024["immigrants"]
+                - 0.1 * observed_flows_2020_2024["in_migrants"])
+    np.testing.assert_allclose(delta.sum(axis=(-2, -1)), expected)
+
+
+def test_sweden_official_baseline(official_sweden: ProjectionInputs) -> None:
+    fert = apply_scenario(official_sweden, Scenario(
+        region="00", fertility=FertilityChange(tfr_target=1.8, target_year=2040)))
+    assert project(fert).total_population()[0, 0, -1] > project(
+        official_sweden).total_population()[0, 0, -1]
+    none = apply_scenario(official_sweden, Scenario(region="00",
+                                                    migration=MigrationChange(mode="none")))
+    assert not np.any(none.netmig_count_year_sex_age)
+    assert not gross_flow_changes_available(official_sweden)
+    with pytest.raises(InputValidationError, match="region 00 has no gross migration flows"):
+        apply_scenario(official_sweden, Scenario(
+            region="00", migration=MigrationChange(immigration_multiplier=1.5)))
+
+
+def test_gross_flow_changes_available(
+    official_lulea: ProjectionInputs, baseline: ProjectionInputs
+) -> None:
+    assert gross_flow_changes_available(official_lulea)
+    assert gross_flow_changes_available(baseline)
+
+
+def test_given_trend_inputs_are_used(
+    official_lulea: ProjectionInputs, baseline: ProjectionInputs
+) -> None:
+    scenario = Scenario(migration=MigrationChange(immigration_multiplier=2.0))
+    loaded = apply_scenario(official_lulea, scenario)
+    given = apply_scenario(official_lulea, scenario, {"kind": "official",
+                                                     "trend_inputs": baseline})
+    np.testing.assert_allclose(given.netmig_count_year_sex_age, loaded.netmig_count_year_sex_age)
