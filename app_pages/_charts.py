@@ -95,7 +95,7 @@ def total_population_chart(totals: pd.DataFrame, differences: pd.DataFrame,
             tooltip=[alt.Tooltip("series:N", title=t("series", lang)),
                      alt.Tooltip("year:O", title=t("year", lang)),
                      alt.Tooltip("difference:Q", title=t("difference", lang), format=INT_FORMAT)],
-        ).properties(title=f"{t('diff_title', lang)}: {comparison}", height=160, width="container")
+        ).properties(title=t("diff_title", lang), height=160, width="container")
         charts.append(bottom)
     return _finish(alt.vconcat(*charts), lang, t("total_pop_title", lang))
 
@@ -141,26 +141,28 @@ def pyramid_chart(scenario: pd.DataFrame, reference: pd.DataFrame | None, year: 
 
     scen = signed(scenario)
     x_title = f"{t('female', lang)} ← {t('population', lang)} ({t('persons', lang)}) → {t('male', lang)}"
-    bars = alt.Chart(scen).mark_bar(opacity=0.8, size=4).encode(
-        y=alt.Y("age:Q", title=f"{t('age', lang)} ({'år' if lang == 'sv' else 'years'})",
-                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format="d")),
-        x=alt.X("x:Q", title=x_title, axis=alt.Axis(format=",.0f", labelExpr=(
-            "replace(datum.label, '−', '')" if lang == "sv" else "replace(datum.label, '-', '')"))),
+    ages = list(range(100, -1, -1))
+    y = alt.Y("age:O", title=f"{t('age', lang)} ({'år' if lang == 'sv' else 'years'})",
+              sort=ages, scale=alt.Scale(domain=ages, paddingInner=0.05),
+              axis=alt.Axis(values=list(range(0, 101, 10)), labelExpr=(
+                  "datum.value == 100 ? '100+' : datum.value")))
+    x_axis = alt.Axis(format=",.0f", labelExpr="replace(replace(datum.label, '−', ''), '-', '')")
+    bars = alt.Chart(scen).mark_bar(opacity=0.85).encode(
+        y=y, x=alt.X("x:Q", title=x_title, axis=x_axis),
         color=alt.Color("sex_label:N", title=None,
                         scale=alt.Scale(domain=[t("female", lang), t("male", lang)],
-                                        range=[PALETTE[3], PALETTE[0]]),
+                                        range=[PALETTE[1], PALETTE[0]]),
                         legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("sex_label:N", title=""), alt.Tooltip("age:Q", title=t("age", lang)),
+        tooltip=[alt.Tooltip("sex_label:N", title=""), alt.Tooltip("age:O", title=t("age", lang)),
                  alt.Tooltip("persons:Q", title=t("population", lang), format=INT_FORMAT)],
     )
     layers: list[alt.Chart] = [bars]
     if reference is not None and not reference.empty:
         ref = signed(reference)
-        outline = alt.Chart(ref).mark_line(color=COMPARISON_COLOUR, strokeWidth=1.2,
-                                           interpolate="step").encode(
-            y="age:Q", x="x:Q", detail="sex:N", order="age:Q",
+        outline = alt.Chart(ref).mark_line(color=COMPARISON_COLOUR, strokeWidth=1.5).encode(
+            y=y, x=alt.X("x:Q", axis=x_axis), detail="sex:N", order=alt.Order("age:Q"),
             tooltip=[alt.Tooltip("sex_label:N", title=t("official", lang)),
-                     alt.Tooltip("age:Q", title=t("age", lang)),
+                     alt.Tooltip("age:O", title=t("age", lang)),
                      alt.Tooltip("persons:Q", title=t("population", lang), format=INT_FORMAT)],
         )
         layers.append(outline)

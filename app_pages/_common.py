@@ -73,6 +73,10 @@ def comparison_label(option: str, language: Lang) -> str:
     if option == _state.NO_COMPARISON:
         return t("cmp_none", language)
     fc = official_data.FORECASTS[option]
+    if language == "sv":
+        kind = ("SCB:s regionala befolkningsframskrivning" if fc.kind == "regional"
+                else "SCB:s Sveriges framtida befolkning")
+        return f"{kind} {fc.vintage} ({fc.first_year}–{fc.last_year})"
     return f"{fc.label} (vintage {fc.vintage})"
 
 
@@ -170,7 +174,9 @@ def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch
         ss.get(_state.K_COMPARISON, _state.NO_COMPARISON), region)
     name = None
     if cmp_long is not None:
-        name = _logic.unique_name(f"{t('official', language)}: {cmp_label}",
+        choice = ss.get(_state.K_COMPARISON, _state.NO_COMPARISON)
+        short = cmp_label if choice == _state.OWN_FORECAST else comparison_label(choice, language)
+        name = _logic.unique_name(f"{t('official', language)}: {short}",
                                   [s.name for s in scenarios])
     series = _logic.combine(result, _logic.official_cube(cmp_long), name or "")
     if name is None:

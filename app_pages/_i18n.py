@@ -45,6 +45,12 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "Data: {name} ({region}), SCB. Base year {base_year} (31 Dec). Comparison: {cmp}.",
     ),
     "baseline_line": ("Utgångsläge för scenariot: {desc}", "Scenario baseline: {desc}"),
+    "baseline_official_desc": (
+        "{cmp}, återskapad av modellen (basår {base_year}; flyttningar som flyttnetto). "
+        "Utan ändringar ger scenariot exakt SCB:s prognos.",
+        "{cmp}, reproduced by the model (base year {base_year}; migration as net migration). "
+        "Without changes the scenario gives exactly SCB's forecast.",
+    ),
     "baseline_trend_note": (
         "SCB:s prognos finns inte som modellindata för detta område, så scenariot utgår från "
         "en trendframskrivning av SCB:s utfall (linjen ”Utgångsläge”). Jämförelsen visar "
@@ -164,8 +170,9 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "Upload own forecast (CSV or .xlsx: year,sex,age,population)",
     ),
     "own_forecast_ok": (
-        "Egen prognos inläst: {rows} rader, {first}–{last}. Välj den under ”Jämför med”.",
-        "Own forecast loaded: {rows} rows, {first}–{last}. Choose it under \"Compare with\".",
+        "Egen prognos inläst: {rows} rader, {first}–{last}. Den är nu vald under ”Jämför med”.",
+        "Own forecast loaded: {rows} rows, {first}–{last}. It is now chosen under \"Compare "
+        "with\".",
     ),
     "template_upload": (
         "Ladda upp egna indata (en .xlsx med bladen population, fertility, mortality, migration)",
@@ -229,7 +236,7 @@ def fmt_number(value: float | None, lang: Lang = "sv", decimals: int = 0, *,
     """A number for display: Swedish ``12 345,6`` (non-breaking space, decimal comma) or
     English ``12,345.6``; ``–`` for missing values. ``sign`` adds ``+`` to positive values.
 
-    >>> fmt_number(1234567.25, "sv", 1) == "1\u00a0234\u00a0567,3"
+    >>> fmt_number(1234567.26, "sv", 1) == "1\u00a0234\u00a0567,3"
     True
     >>> fmt_number(-1234.5, "en", 1), fmt_number(12.0, "sv", sign=True)
     ('-1,234.5', '+12')

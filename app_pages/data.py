@@ -58,8 +58,12 @@ if own is not None and ss.get("_own_done") != own.file_id:
             variable="population", scenario=label, region=region)
         ss[_state.K_OWN] = long
         ss[_state.K_OWN_LABEL] = label
-        st.success(t("own_forecast_ok", lang, rows=len(frame), first=int(frame["year"].min()),
-                     last=int(frame["year"].max())))
+        ss["_cmp_from_url"] = _state.OWN_FORECAST  # the sidebar selects it on the rerun
+        ss["_own_msg"] = t("own_forecast_ok", lang, rows=len(frame),
+                           first=int(frame["year"].min()), last=int(frame["year"].max()))
+        st.rerun()
+if "_own_msg" in ss:
+    st.success(ss.pop("_own_msg"))
 
 # ---- own input templates -----------------------------------------------------------------------
 st.subheader(t("template_upload", lang))

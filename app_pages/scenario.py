@@ -225,7 +225,10 @@ batch = _common.batch_from_session(lang, current)
 _common.page_header(t("app_title", lang), lang)
 if ss.get("_url_error"):
     st.error(t("url_error", lang, msg=ss["_url_error"]))
-st.caption(t("baseline_line", lang, desc=base.description))
+st.caption(t("baseline_line", lang, desc=(
+    t("baseline_official_desc", lang, cmp=_common.comparison_label(
+        _state.OFFICIAL_BY_REGION[region], lang), base_year=inputs.base_year)
+    if kind == "official" else base.description)))
 if kind == "trend" and batch.comparison is not None:
     st.info(t("baseline_trend_note", lang))
 st.caption(t("share_link", lang))
@@ -245,12 +248,14 @@ for i, fig in enumerate(figures):
         label = t("pop_in_years", lang, year=fig.year, n=fig.year - batch.result.base_year)
     else:
         label = t(fig.key, lang, year=fig.year)
-    delta = None
+    delta, arrow = None, "off"
     if not np.isnan(fig.reference):
-        delta = (f"{fmt_number(fig.difference, lang, fig.decimals, sign=True)} "
-                 f"{t('vs_official', lang)}")
+        shown_diff = round(fig.difference, fig.decimals)
+        delta = fmt_number(shown_diff, lang, fig.decimals, sign=True)
+        arrow = "up" if shown_diff > 0 else "down" if shown_diff < 0 else "off"
     cols[i % 4].metric(label, fmt_number(fig.value, lang, fig.decimals), delta=delta,
-                       delta_color="off" if fig.key == "dep_ratio" else "normal")
+                       delta_color="off", delta_arrow=arrow,  # type: ignore[arg-type]
+                       delta_description=t("vs_official", lang) if delta else None)
 
 # ---- downloads (built on click; the page does not rerun) -------------------------------------
 st.subheader(t("downloads", lang))
@@ -297,12 +302,13 @@ with st.expander(t("chart_table", lang)):
     st.dataframe(_common.formatted(_logic.groups_wide(series), lang), hide_index=True)
 
 left, right = st.columns([3, 2])
+scen_pyr = _logic.pyramid_frame(series, batch.current, key_year)
+ref_pyr = (_logic.pyramid_frame(series, batch.comparison_name, key_year)
+           if batch.comparison_name else None)
 with left:
-    scen_pyr = _logic.pyramid_frame(series, batch.current, key_year)
-    ref_pyr = (_logic.pyramid_frame(series, batch.comparison_name, key_year)
-               if batch.comparison_name else None)
     _common.show_chart(_charts.pyramid_chart(scen_pyr, ref_pyr, key_year, lang),
                        t("pyramid_title", lang, year=key_year))
+with right:
     st.caption(t("pyramid_note", lang))
     with st.expander(t("chart_table", lang)):
         n = len(scen_pyr) // 2
@@ -310,16 +316,16 @@ with left:
                               t("female", lang): scen_pyr["population"].to_numpy()[:n],
                               t("male", lang): scen_pyr["population"].to_numpy()[n:]})
         if ref_pyr is not None and not ref_pyr.empty:
-            table[f"{t('female', lang)} ({t('official', lang)})"] = ref_pyr["population"].to_numpy()[:n]
-            table[f"{t('male', lang)} ({t('official', lang)})"] = ref_pyr["population"].to_numpy()[n:]
+            ref_values = ref_pyr["population"].to_numpy()
+            table[f"{t('female', lang)} ({t('official', lang)})"] = ref_values[:n]
+            table[f"{t('male', lang)} ({t('official', lang)})"] = ref_values[n:]
         st.dataframe(_common.formatted(table, lang), hide_index=True)
-with right:
-    components = _logic.components_frame(batch.result)
-    _common.show_chart(_charts.components_chart(components, lang), t("components_title", lang),
-                       width="content")
-    with st.expander(t("chart_table", lang)):
-        st.dataframe(_common.formatted(_logic.components_wide(components), lang),
-                     hide_index=True)
+
+components = _logic.components_frame(batch.result)
+_common.show_chart(_charts.components_chart(components, lang), t("components_title", lang),
+                   width="content")
+with st.expander(t("chart_table", lang)):
+    st.dataframe(_common.formatted(_logic.components_wide(components), lang), hide_index=True)
 
 st.subheader(t("table_title", lang))
 if batch.comparison_name is None:
