@@ -3,9 +3,11 @@
 * ``calculator data fetch --region 0580 --from 2010 [--out DIR] [--offline] [--cache-dir D]``
   fetches the region's observations from SCB's PxWebApi 2.0 (cached; ``--offline`` answers
   from the cache only) and writes the engine's input templates plus the observations.
-* ``calculator data refresh`` fetches every embedded region again from SCB (bypassing the
-  cache) and writes the observations next to the embedded dataset for review
-  (``--out``; default ``scb_refresh/``).
+* ``calculator data refresh [--region R] [--from Y] [--out DIR | --dry-run]`` fetches every
+  embedded region again from SCB (bypassing the cache) and rebuilds
+  ``calculator/data/embedded/`` atomically (:mod:`calculator.data.refresh`; provenance in
+  ``REFRESH.json``). ``--out DIR`` or ``--dry-run`` write the rebuilt dataset elsewhere for
+  review (``--dry-run`` alone: ``scb_refresh/``).
 """
 
 from __future__ import annotations
@@ -89,25 +91,26 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
-    from calculator.data import embedded
-    from calculator.data.fetch import fetch_region_dataset, write_input_dataset
+    from calculator.data.build_embedded import EMBEDDED_DIR
+    from calculator.data.refresh import refresh_embedded
 
-    regions = args.region or [str(r) for r in embedded.available_regions()["region"]]
+    out = Path(args.out) if args.out else (Path("scb_refresh") if args.dry_run else EMBEDDED_DIR)
     update, close = _progress_bar(not args.quiet)
-    out = Path(args.out)
     try:
         client = _client(args, update)
-        for region in regions:
-            data = fetch_region_dataset(region, args.from_year, client, progress=update)
-            write_input_dataset(data, out / region)
-            for warning in data.warnings:
-                print(f"varning ({region}): {warning}", file=sys.stderr)
+        result = refresh_embedded(
+            client, regions=args.region, from_year=args.from_year, out_dir=out, progress=update
+        )
     finally:
         close()
+    for warning in result.warnings:
+        print(f"varning: {warning}", file=sys.stderr)
+    rows = ", ".join(f"{kind} {n}" for kind, n in result.rows.items())
+    where = "the embedded dataset" if out.resolve() == EMBEDDED_DIR.resolve() else f"{out}/"
     print(
-        f"Fetched {len(regions)} region(s) from SCB into {out}/ "
-        f"({client.log.network_calls} SCB calls). Review, then rebuild the embedded dataset "
-        "with python -m calculator.data.build_embedded."
+        f"Refreshed {len(result.entry['regions'])} region(s) from SCB into {where} "
+        f"({client.log.network_calls} SCB calls; rows: {rows}). Provenance: "
+        f"{out / 'REFRESH.json'}."
     )
     return 0
 
@@ -164,8 +167,17 @@ def register(subparsers: Any) -> None:
     )
     _common(fetch)
     fetch.set_defaults(func=_run(_cmd_fetch))
-    refresh = sub.add_parser("refresh", help="fetch the embedded regions again from SCB")
+    refresh = sub.add_parser(
+        "refresh", help="rebuild the embedded dataset from SCB (all embedded regions)"
+    )
     refresh.add_argument("--region", action="append", help="only these regions (repeatable)")
-    refresh.add_argument("--out", default="scb_refresh", help="output folder")
+    refresh.add_argument(
+        "--out", default=None,
+        help="write the rebuilt dataset to this folder instead of calculator/data/embedded/",
+    )
+    refresh.add_argument(
+        "--dry-run", action="store_true",
+        help="never touch the embedded dataset; write to --out (default scb_refresh/) for review",
+    )
     _common(refresh)
-    refresh.set_defaults(func=_run(_cmd_refresh), refresh=True)
+    refresh.set_defaults(func=_run(_cmd_refresh), refresh=True, from_year=None)

@@ -59,11 +59,15 @@ def _empty(kind: str) -> pd.DataFrame:
 
 
 def _selection(
-    spec: TableSpec, region: str, years: Sequence[int] | None, *, ages: Sequence[str] | None = None
+    spec: TableSpec,
+    region: str | Sequence[str],
+    years: Sequence[int] | None,
+    *,
+    ages: Sequence[str] | None = None,
 ) -> dict[str, list[str]]:
     sel: dict[str, list[str]] = {}
     if spec.region_var:
-        sel[spec.region_var] = [region]
+        sel[spec.region_var] = [region] if isinstance(region, str) else list(region)
     if spec.age_var:
         sel[spec.age_var] = list(ages) if ages else ["*"]
     if spec.sex_var and spec.sex_var not in spec.fixed:
@@ -76,7 +80,9 @@ def _selection(
 
 
 class _Fetcher:
-    def __init__(self, client: PxWebClient, region: str, progress: ProgressCallback | None):
+    def __init__(
+        self, client: PxWebClient, region: str | Sequence[str], progress: ProgressCallback | None
+    ):
         self.client = client
         self.region = region
         self.progress = progress
@@ -210,6 +216,19 @@ def fetch_region_dataset(
         sources=fetcher.sources,
         warnings=fetcher.warnings,
     )
+
+
+def fetch_tfr(
+    regions: Sequence[str], client: PxWebClient
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """SCB's published TFR (TAB4805) for many municipalities in one request (split by the
+    client when it is too large): ``year, region, tfr_children_per_woman, status`` (NaN and
+    status ``..`` where SCB suppresses the figure), plus the source records."""
+    fetcher = _Fetcher(client, list(regions), None)
+    long = fetcher.long(tables.TFR, None)
+    if long is None:  # only optional tables answer None
+        raise ScbApiError("SCB's TFR table gave no answer")
+    return jsonstat.tfr_frame(long), fetcher.sources
 
 
 # --------------------------------------------------------------------------------------
