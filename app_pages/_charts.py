@@ -217,7 +217,9 @@ def services_chart(services: pd.DataFrame, value: str, comparison: str | None,
                  alt.Tooltip("year:Q", title=t("year", lang), format=YEAR_FORMAT),
                  alt.Tooltip(f"{value}:Q", title=t(title_key, lang), format=fmt)],
     ).properties(width=220, height=140).facet(
-        facet=alt.Facet("service_label:N", title=None,
+        facet=alt.Facet("service_label:N",
+                        title=t("budget_places_title" if value == "places" else "budget_cost_title",
+                                lang),
                         header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
         columns=3,
     ).resolve_scale(y="independent")
@@ -255,7 +257,7 @@ def births_paths_chart(paths: pd.DataFrame, lang: Lang = "sv") -> alt.LayerChart
 def bar_by_horizon_chart(frame: pd.DataFrame, value: str, lang: Lang = "sv") -> alt.Chart:
     """Bars of ``value`` (percent) by ``horizon_years``."""
     chart = alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(
-        x=alt.X("horizon_years:O", title=t("horizon_years", lang)),
+        x=alt.X("horizon_years:O", title=t("horizon_years", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{value}:Q", title=t("mape_pct", lang), axis=alt.Axis(format=",.1f")),
         tooltip=[alt.Tooltip("horizon_years:O", title=t("horizon_years", lang)),
                  alt.Tooltip(f"{value}:Q", title=t("mape_pct", lang), format=",.2f")],
@@ -264,16 +266,20 @@ def bar_by_horizon_chart(frame: pd.DataFrame, value: str, lang: Lang = "sv") -> 
 
 
 def deviation_chart(frame: pd.DataFrame, lang: Lang = "sv") -> alt.Chart:
-    """Deviation (observed - forecast, persons) by age group and year, bars."""
-    chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("age_group:N", title=t("age_group", lang), sort=None),
+    """Deviation (observed - forecast, persons) by age group and year, bars.
+
+    ``frame``: year, age_group, deviation_persons (other columns are dropped)."""
+    data = frame.loc[:, ["year", "age_group", "deviation_persons"]].assign(
+        year=frame["year"].astype(str))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("age_group:N", title=t("age_group", lang), sort=None,
+                axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("year:N"),
         y=alt.Y("deviation_persons:Q", title=f"{t('deviation', lang)} ({t('persons', lang)})",
                 axis=alt.Axis(format=INT_FORMAT)),
-        color=alt.Color("year:N", title=t("year", lang),
-                        scale=alt.Scale(range=list(PALETTE)), legend=alt.Legend(orient="bottom")),
+        color=alt.Color("year:N", title=t("year", lang), scale=alt.Scale(range=list(PALETTE))),
         tooltip=[alt.Tooltip("age_group:N", title=t("age_group", lang)),
                  alt.Tooltip("year:N", title=t("year", lang)),
                  alt.Tooltip("deviation_persons:Q", title=t("deviation", lang), format=",.0f")],
-    ).properties(title=t("fu_groups_title", lang), height=260, width="container")
+    ).properties(height=280, width=820)
     return _finish(chart, lang, t("fu_groups_title", lang))

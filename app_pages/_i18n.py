@@ -150,6 +150,12 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "cost_msek": ("Kostnad (mnkr)", "Cost (SEK million)"),
     "budget_places_title": ("Platsbehov per verksamhet", "Places needed by service"),
     "budget_cost_title": ("Kostnad per år, mnkr", "Cost per year, SEK million"),
+    "budget_summary": (
+        "Scenariot mot jämförelsen om 5, 10 och 20 år",
+        "The scenario against the comparison in 5, 10 and 20 years",
+    ),
+    "places_diff": ("Skillnad i platser", "Difference in places"),
+    "cost_diff": ("Skillnad i kostnad (mnkr)", "Difference in cost (SEK million)"),
     "budget_error": ("Tabellen kunde inte användas: {msg}", "The table could not be used: {msg}"),
     # data page
     "data_intro": (

@@ -236,19 +236,6 @@ def baseline_e0(inputs: ProjectionInputs, year: int, sex: int) -> float:
     return float(e0_from_death_prob(q_age, sex))
 
 
-def baseline_flow(inputs: ProjectionInputs, name: str) -> float | None:
-    """First projection year's level of a migration flow: counts for immigrants/in-migrants
-    (persons per year), the rate applied to the base population for emigration/out-migration
-    (persons per year, approximately); ``None`` if the baseline has no such flow."""
-    arr = getattr(inputs, name)
-    if arr is None:
-        return None
-    first = np.asarray(arr)[0, 0, 0]
-    if name.endswith("rate_year_sex_age"):
-        return float((first * np.asarray(inputs.pop_count_sex_age_base)[0, 0]).sum())
-    return float(first.sum())
-
-
 def round_to_step(value: float, step: float) -> float:
     """``value`` rounded to a slider step (so an untouched slider equals its default).
 

@@ -102,6 +102,31 @@ def trend_baseline(region: str, end_year: int) -> Baseline:
     return Baseline("trend", built.inputs, built.description, end_year)
 
 
+@st.cache_resource(show_spinner=False)
+def migration_levels(region: str, kind: str, end_year: int) -> dict[str, float] | None:
+    """First projection year's gross flows (persons per year) behind the baseline, keyed by
+    the engine's array names (immig/emig/inmig/outmig ``_count_year_sex_age``), or ``None``
+    if the levels cannot be changed (a net baseline without gross data, e.g. Sweden)."""
+    from calculator.scenario import gross_flow_changes_available, gross_flows_for_net_baseline
+
+    inputs = baseline(region, kind, end_year).inputs
+    if not gross_flow_changes_available(inputs):
+        return None
+    if inputs.migration_mode == "net":
+        flows = gross_flows_for_net_baseline(inputs)
+        return {name: float(arr[0, 0].sum()) for name, arr in flows.items()}
+    first = {name: np.asarray(getattr(inputs, name))[0, 0, 0] for name in (
+        "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
+        "outmig_rate_year_sex_age")}
+    base_pop = np.asarray(inputs.pop_count_sex_age_base)[0, 0]
+    return {
+        "immig_count_year_sex_age": float(first["immig_count_year_sex_age"].sum()),
+        "inmig_count_year_sex_age": float(first["inmig_count_year_sex_age"].sum()),
+        "emig_count_year_sex_age": float((first["emig_rate_year_sex_age"] * base_pop).sum()),
+        "outmig_count_year_sex_age": float((first["outmig_rate_year_sex_age"] * base_pop).sum()),
+    }
+
+
 def baseline(region: str, kind: str, end_year: int) -> Baseline:
     """The baseline of ``kind`` for ``region`` (official falls back to trend if absent)."""
     if kind == "official" and region in OFFICIAL_BY_REGION:

@@ -35,7 +35,7 @@ edited = st.data_editor(
         "coverage_rate": st.column_config.NumberColumn(t("coverage", lang), min_value=0.0,
                                                        max_value=1.0, step=0.01, format="%.2f"),
         "cost_sek_per_user_year": st.column_config.NumberColumn(
-            t("cost_per_place", lang), min_value=0.0, step=1000.0, format="%d"),
+            t("cost_per_place", lang), min_value=0.0, step=1000.0, format="localized"),
     },
 )
 needs: list[ServiceNeed] = []
@@ -52,6 +52,25 @@ except (InputValidationError, ValueError, TypeError) as exc:
 
 services = _logic.services_frame(batch.series, needs, batch.current, batch.comparison_name)
 services = services.assign(service_label=services["service"])
+if batch.comparison_name is not None:
+    base_year = int(batch.series.years[0])
+    key_years = sorted({min(base_year + n, int(batch.series.years[-1])) for n in (5, 10, 20)})
+    wide = services.loc[services["year"].isin(key_years)].pivot_table(
+        index=["service", "year"], columns="series", values=["places", "cost_msek"], sort=False)
+    summary = pd.DataFrame({
+        "service": wide.index.get_level_values(0), "year": wide.index.get_level_values(1),
+        "places": wide[("places", batch.current)].to_numpy(),
+        "places_diff": (wide[("places", batch.current)]
+                        - wide[("places", batch.comparison_name)]).to_numpy(),
+        "cost_diff": (wide[("cost_msek", batch.current)]
+                      - wide[("cost_msek", batch.comparison_name)]).to_numpy(),
+    })
+    st.subheader(t("budget_summary", lang))
+    st.dataframe(_common.formatted(summary, lang, {"cost_diff": 1}).rename(columns={
+        "service": t("service", lang), "year": t("year", lang),
+        "places": f"{t('places', lang)}, {batch.current}",
+        "places_diff": t("places_diff", lang), "cost_diff": t("cost_diff", lang)}),
+        hide_index=True, width="stretch")
 _common.show_chart(_charts.services_chart(services, "places", batch.comparison_name, lang),
                    t("budget_places_title", lang), width="content")
 _common.show_chart(_charts.services_chart(services, "cost_msek", batch.comparison_name, lang),

@@ -30,7 +30,9 @@ with st.expander(t("chart_table", lang)):
 
 mape = fu.mape_by_horizon(errors)
 _common.show_chart(_charts.bar_by_horizon_chart(mape, "mape_pct", lang), t("fu_mape_title", lang))
-for line in fu.births_summaries(errors.loc[errors["status"] == fu.STATUS_OK], lang)[:8]:
+observed_rows = errors.loc[errors["status"] == fu.STATUS_OK]
+latest = observed_rows.loc[observed_rows.groupby("projection_vintage")["horizon_years"].idxmax()]
+for line in fu.births_summaries(latest, lang):
     st.markdown(f"- {line}")
 with st.expander(t("chart_table", lang)):
     st.dataframe(_common.formatted(mape, lang, {"mape_pct": 2, "mean_rel_error_pct": 2}),
@@ -40,7 +42,8 @@ st.subheader(t("fu_groups_title", lang))
 tolerance = st.slider(t("fu_tolerance", lang), 0.5, 20.0, 5.0, step=0.5, key="fu_tolerance")
 comparison = _state.followup_groups(float(tolerance))
 deviations = comparison.loc[comparison["sex"] == "total"]
-_common.show_chart(_charts.deviation_chart(deviations, lang), t("fu_groups_title", lang))
+_common.show_chart(_charts.deviation_chart(deviations, lang), t("fu_groups_title", lang),
+                   width="content")
 for line in fu.deviation_summary(comparison, lang):
     st.markdown(f"- {line}")
 with st.expander(t("chart_table", lang), expanded=False):

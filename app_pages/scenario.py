@@ -22,9 +22,9 @@ MIGRATION_KEYS = ("migration.immigration_multiplier", "migration.emigration_mult
 CONTROL_KEYS = (*FERTILITY_KEYS, *MORTALITY_KEYS, *MIGRATION_KEYS)
 MIGRATION_FLOWS = {
     "migration.immigration_multiplier": "immig_count_year_sex_age",
-    "migration.emigration_multiplier": "emig_rate_year_sex_age",
+    "migration.emigration_multiplier": "emig_count_year_sex_age",
     "migration.in_migration_multiplier": "inmig_count_year_sex_age",
-    "migration.out_migration_multiplier": "outmig_rate_year_sex_age",
+    "migration.out_migration_multiplier": "outmig_count_year_sex_age",
 }
 W = "ctl:"  # widget key prefix
 
@@ -164,20 +164,29 @@ side.slider(_common.param_label("mortality.target_year", lang), first_year, end_
 
 # migration
 side.subheader(t("migration", lang))
-gross = inputs.migration_mode == "gross"
-if not gross:
+levels = _state.migration_levels(region, kind, end_year)
+can_change_migration = levels is not None
+if levels is None:
     side.caption(
-        "Utgångsläget SCB:s prognos har bara flyttnetto; välj utgångsläget Trend för att ändra "
-        "in- och utflyttningens nivåer." if lang == "sv" else
-        "The SCB-forecast baseline has net migration only; choose the Trend baseline to change "
-        "the levels of the migration flows.")
+        "Utgångsläget har bara flyttnetto och de inbyggda uppgifterna saknar in- och "
+        "utflyttningar för området, så flyttningarnas nivåer kan inte ändras här."
+        if lang == "sv" else
+        "The baseline has net migration only and the embedded data have no migration flows "
+        "for this area, so the levels of the flows cannot be changed here.")
+elif inputs.migration_mode == "net":
+    side.caption(
+        "Nivåerna ändrar SCB:s flyttnetto med trendens bruttoflöden (en approximation)."
+        if lang == "sv" else
+        "The levels change SCB's net migration using the trend's gross flows (an "
+        "approximation).")
 for key in MIGRATION_KEYS:
     p = PARAMETERS[key]
     _ensure(key, float(p.default or 1.0), p.min, p.max)
     side.slider(_common.param_label(key, lang), float(p.min or 0), float(p.max or 5),
-                step=float(p.step or 0.05), key=W + key, format="%.2f", disabled=not gross)
-    level = _logic.baseline_flow(inputs, MIGRATION_FLOWS[key]) if gross else None
-    if level is not None:
+                step=float(p.step or 0.05), key=W + key, format="%.2f",
+                disabled=not can_change_migration)
+    if levels is not None:
+        level = levels[MIGRATION_FLOWS[key]]
         side.caption(t("official_count", lang, value=fmt_number(level, lang),
                        unit=t("persons_per_year", lang), year=first_year,
                        scen=fmt_number(level * ss[W + key], lang)))
@@ -200,7 +209,7 @@ if "_toml_msg" in ss:
 
 # ---- scenario and projection ----------------------------------------------------------------
 values = {key: ss[W + key] for key in CONTROL_KEYS}
-if not gross:
+if not can_change_migration:
     values.update({key: PARAMETERS[key].default for key in MIGRATION_KEYS})
 fixed = {"name": ss[W + "name"] or str(PARAMETERS["name"].default), "region": region,
          "end_year": end_year, "baseline": kind}

@@ -130,6 +130,18 @@ def test_longer_life_raises_the_oldest(app: AppTest) -> None:
     assert metrics(app)["80 år och äldre 2040"] > before["80 år och äldre 2040"]
 
 
+def test_more_immigration_raises_the_population(app: AppTest) -> None:
+    before = metrics(app)
+    key = "ctl:migration.immigration_multiplier"
+    assert not app.slider(key=key).proto.disabled
+    app.slider(key=key).set_value(1.5).run()
+    assert not app.exception
+    assert metrics(app)["Folkmängd 2040"] > before["Folkmängd 2040"]
+    app.slider(key=key).set_value(1.0)
+    app.slider(key="ctl:migration.out_migration_multiplier").set_value(1.3).run()
+    assert metrics(app)["Folkmängd 2040"] < before["Folkmängd 2040"]
+
+
 def test_reset_returns_to_the_baseline(app: AppTest) -> None:
     default = app.slider(key=TFR).value
     app.slider(key=TFR).set_value(2.2).run()
@@ -208,6 +220,8 @@ def test_other_areas(app: AppTest) -> None:
     assert not app.exception
     assert app.session_state["comparison"] == "scb_national_2025"
     assert metrics(app)["Folkmängd 2040"] > 10_000_000
+    # Sweden's embedded data have no migration flows: the levels cannot be changed.
+    assert app.slider(key="ctl:migration.immigration_multiplier").proto.disabled
     app.selectbox(key="region").set_value("25").run()  # Norrbottens län: trend baseline
     assert not app.exception
     assert app.session_state["comparison"] == "none"
