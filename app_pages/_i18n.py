@@ -181,8 +181,12 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "with\".",
     ),
     "template_upload": (
-        "Ladda upp egna indata (en .xlsx med bladen population, fertility, mortality, migration)",
-        "Upload own inputs (one .xlsx with sheets population, fertility, mortality, migration)",
+        "Egna indata: en .xlsx med bladen population, fertility, mortality, migration "
+        "(och settings), eller filerna population.csv, fertility.csv, mortality.csv, "
+        "migration.csv och settings.toml (som `calculator template` skriver)",
+        "Own inputs: one .xlsx with sheets population, fertility, mortality, migration (and "
+        "settings), or the files population.csv, fertility.csv, mortality.csv, migration.csv "
+        "and settings.toml (as written by `calculator template`)",
     ),
     "template_ok": (
         "Indata lästa: basår {base_year}, {regions}. Projektionen till {end_year} gav "
@@ -190,6 +194,7 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "Inputs read: base year {base_year}, {regions}. The projection to {end_year} gave a "
         "population of {pop} in {end_year}.",
     ),
+    "uploaded_files": ("de uppladdade filerna", "the uploaded files"),
     "fetch_title": ("Hämta från SCB (PxWebApi 2.0)", "Fetch from SCB (PxWebApi 2.0)"),
     "fetch_button": ("Hämta folkmängd från SCB", "Fetch population from SCB"),
     "fetch_municipality": ("Kommunkod (4 siffror)", "Municipality code (4 digits)"),

@@ -12,9 +12,10 @@ from app_pages import _common, _state
 from app_pages._i18n import fmt_number, t
 from calculator.data import official as official_data
 from calculator.data.own_forecast import read_own_forecast, read_own_forecast_text
-from calculator.data.templates import load_inputs
+from calculator.data.templates import load_inputs, read_template_tables
 from calculator.exceptions import CalculatorError, InputValidationError, ScbApiError
 from calculator.projection import project
+from calculator.scenario import PARAMETERS
 
 lang = _common.lang()
 ss = st.session_state
@@ -67,18 +68,25 @@ if "_own_msg" in ss:
 
 # ---- own input templates -----------------------------------------------------------------------
 st.subheader(t("template_upload", lang))
-templates = st.file_uploader(t("template_upload", lang), type=["xlsx"], key="template_upload",
+templates = st.file_uploader(t("template_upload", lang), type=["xlsx", "csv", "toml"],
+                             accept_multiple_files=True, key="template_upload",
                              label_visibility="collapsed")
-if templates is not None:
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / templates.name
-            path.write_bytes(templates.getvalue())
-            inputs = load_inputs(path, scenario="egna indata")
-        result = project(inputs)
-    except CalculatorError as exc:
-        st.error(t("error_file", lang, msg=str(exc)))
-    else:
+if templates:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for upload in templates:
+                (Path(tmp) / Path(upload.name).name).write_bytes(upload.getvalue())
+            workbooks = [u.name for u in templates if u.name.lower().endswith(".xlsx")]
+            path = Path(tmp) / Path(workbooks[0]).name if workbooks else Path(tmp)
+            _, settings = read_template_tables(path)
+            end_year = settings.end_year or int(str(PARAMETERS["end_year"].default))
+            inputs = load_inputs(path, end_year=end_year, scenario="egna indata")
+            result = project(inputs)
+        except CalculatorError as exc:
+            message = str(exc).replace(tmp + "/", "").replace(tmp, t("uploaded_files", lang))
+            st.error(t("error_file", lang, msg=message))
+            result = None
+    if result is not None:
         total = result.total_population()[0].sum(axis=0)
         st.success(t("template_ok", lang, base_year=inputs.base_year,
                      regions=", ".join(inputs.regions), end_year=int(result.years[-1]),

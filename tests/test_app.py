@@ -264,3 +264,51 @@ def test_budget_page_follows_the_scenario(app: AppTest) -> None:
                                             preschool_2040["Platser (behov)"], strict=True)}
     scenario_places = values.pop("Eget scenario")
     assert scenario_places > next(iter(values.values()))
+
+
+def test_own_input_templates_are_projected(app: AppTest) -> None:
+    """The example templates shipped with the package (Umeå, from the befproj example)."""
+    folder = Path(__file__).resolve().parents[1] / "calculator/data/examples/umea_befproj"
+    files = [(f.name, f.read_bytes(), "text/plain") for f in sorted(folder.iterdir())
+             if f.suffix in (".csv", ".toml")]
+    app.switch_page("app_pages/data.py").run()
+    app.file_uploader(key="template_upload").set_value(files).run()
+    assert not app.exception
+    assert any("Indata lästa" in s.value for s in app.success), [e.value for e in app.error]
+    broken = [(n, b.replace(b"female", b"kvinna"), m) for n, b, m in files]
+    app.file_uploader(key="template_upload").set_value(broken).run()
+    assert any("population.csv" in e.value and "sex" in e.value for e in app.error)
+
+
+def test_fetch_from_scb_fails_clearly_when_offline(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Nothing listens on port 9 of the loopback interface: SCB "cannot be reached".
+    monkeypatch.setenv("SCB_API_BASE_URL", "http://127.0.0.1:9/api/v2/")
+    monkeypatch.setenv("BEFOLKNINGSKALKYLATORN_CACHE", str(tmp_path))
+    app.switch_page("app_pages/data.py").run()
+    next(b for b in app.button if b.label == "Hämta folkmängd från SCB").click().run()
+    assert not app.exception
+    assert any("SCB kunde inte nås" in e.value for e in app.error)
+    assert any("inbyggda siffrorna" in e.value for e in app.error)
+
+
+def test_trend_baseline_is_compared_with_scbs_forecast(app: AppTest) -> None:
+    app.radio(key="ctl:baseline").set_value("trend").run()
+    assert not app.exception
+    assert app.query_params["baseline"] == "trend"
+    assert any("trendframskrivning" in i.value for i in app.info)
+    table = app.dataframe[0].value
+    assert "Utgångsläge" in table.columns  # the unchanged trend run is shown as its own line
+    # The trend baseline is not SCB's forecast: the identity scenario differs from it.
+    assert any(abs(v) > 1 for v in deltas(app).values())
+
+
+@pytest.mark.parametrize(("page", "title"), [
+    ("app_pages/budget.py", "Service needs and costs"), ("app_pages/followup.py", "Follow-up"),
+    ("app_pages/data.py", "About the data")])
+def test_pages_in_english(page: str, title: str) -> None:
+    at = new_app(lang="en")
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title[0].value == title
+    assert "Base year 2024 (31 Dec)" in " ".join(c.value for c in at.caption)
