@@ -202,6 +202,7 @@ def services_chart(services: pd.DataFrame, value: str, comparison: str | None,
     ``services``: series, year, service_label, and the ``value`` column (``places`` or
     ``cost_msek``)."""
     names = list(dict.fromkeys(services["series"]))
+    order = list(dict.fromkeys(services["service_label"]))
     title_key = "places" if value == "places" else "cost_msek"
     fmt = ",.0f" if value == "places" else ",.1f"
     chart = alt.Chart(services).mark_line(strokeWidth=2).encode(
@@ -217,7 +218,7 @@ def services_chart(services: pd.DataFrame, value: str, comparison: str | None,
                  alt.Tooltip("year:Q", title=t("year", lang), format=YEAR_FORMAT),
                  alt.Tooltip(f"{value}:Q", title=t(title_key, lang), format=fmt)],
     ).properties(width=220, height=140).facet(
-        facet=alt.Facet("service_label:N",
+        facet=alt.Facet("service_label:N", sort=order,
                         title=t("budget_places_title" if value == "places" else "budget_cost_title",
                                 lang),
                         header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
