@@ -9,6 +9,7 @@ black and dashed, and names its units in the axis titles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -33,12 +34,17 @@ def number_locale(lang: Lang) -> alt.Locale:
         decimal=".", thousands=",", grouping=[3], currency=["", " SEK"]))
 
 
-def _finish(chart: alt.TopLevelMixin, lang: Lang, description: str) -> alt.TopLevelMixin:
+#: What the builders return: a finished top-level Altair chart (``.to_dict()`` gives the spec).
+Chart = alt.TopLevelMixin
+
+
+def _finish(chart: Any, lang: Lang, description: str) -> Chart:
     """Top-level configuration: the language's number locale and readable axis fonts.
     (``description`` is given to Streamlit as the chart's accessible name instead.)"""
     del description
-    return chart.configure(locale=number_locale(lang)).configure_axis(
+    finished: Chart = chart.configure(locale=number_locale(lang)).configure_axis(
         labelFontSize=12, titleFontSize=12)
+    return finished
 
 
 def series_scale(series: Sequence[str], comparison: str | None) -> alt.Scale:
@@ -55,7 +61,7 @@ def series_scale(series: Sequence[str], comparison: str | None) -> alt.Scale:
     return alt.Scale(domain=domain, range=colours)
 
 
-def _dash(comparison: str | None) -> alt.StrokeDash:
+def _dash(comparison: str | None) -> Any:
     return alt.condition(
         alt.datum.series == (comparison or "\x00"), alt.value([6, 3]), alt.value([1, 0])
     )
@@ -67,7 +73,7 @@ def _year_x(lang: Lang) -> alt.X:
 
 
 def total_population_chart(totals: pd.DataFrame, differences: pd.DataFrame,
-                           comparison: str | None, lang: Lang = "sv") -> alt.VConcatChart:
+                           comparison: str | None, lang: Lang = "sv") -> Chart:
     """Population at 31 Dec by year per series (top) and each series minus the comparison
     (bottom). ``totals``: series, year, population; ``differences``: series, year, difference.
     """
@@ -101,7 +107,7 @@ def total_population_chart(totals: pd.DataFrame, differences: pd.DataFrame,
 
 
 def groups_chart(groups: pd.DataFrame, comparison: str | None, lang: Lang = "sv",
-                 columns: int = 3) -> alt.FacetChart:
+                 columns: int = 3) -> Chart:
     """Small multiples: population by planning age group over time, one panel per group,
     each with its own y scale. ``groups``: series, year, age_group, population."""
     names = list(dict.fromkeys(groups["series"]))
@@ -128,7 +134,7 @@ def groups_chart(groups: pd.DataFrame, comparison: str | None, lang: Lang = "sv"
 
 
 def pyramid_chart(scenario: pd.DataFrame, reference: pd.DataFrame | None, year: int,
-                  lang: Lang = "sv") -> alt.LayerChart:
+                  lang: Lang = "sv") -> Chart:
     """Population pyramid (women left, men right) with the comparison as a black outline.
 
     ``scenario``/``reference``: age, sex, population (persons at 31 Dec of ``year``).
@@ -171,7 +177,7 @@ def pyramid_chart(scenario: pd.DataFrame, reference: pd.DataFrame | None, year: 
     return _finish(chart, lang, t("pyramid_title", lang, year=year))
 
 
-def components_chart(components: pd.DataFrame, lang: Lang = "sv") -> alt.FacetChart:
+def components_chart(components: pd.DataFrame, lang: Lang = "sv") -> Chart:
     """Births, deaths and net migration per year, one panel each, a line per scenario.
 
     ``components``: series, year, component, persons (persons per calendar year)."""
@@ -196,7 +202,7 @@ def components_chart(components: pd.DataFrame, lang: Lang = "sv") -> alt.FacetCh
 
 
 def services_chart(services: pd.DataFrame, value: str, comparison: str | None,
-                   lang: Lang = "sv") -> alt.FacetChart:
+                   lang: Lang = "sv") -> Chart:
     """Places or cost by year per service, a line per series, one panel per service.
 
     ``services``: series, year, service_label, and the ``value`` column (``places`` or
@@ -227,7 +233,7 @@ def services_chart(services: pd.DataFrame, value: str, comparison: str | None,
     return _finish(chart, lang, t(title_key, lang))
 
 
-def births_paths_chart(paths: pd.DataFrame, lang: Lang = "sv") -> alt.LayerChart:
+def births_paths_chart(paths: pd.DataFrame, lang: Lang = "sv") -> Chart:
     """Each vintage's projected births (lines) over the observed births (black points).
 
     ``paths``: year, series, births, kind (``projected``/``observed``)."""
@@ -255,7 +261,7 @@ def births_paths_chart(paths: pd.DataFrame, lang: Lang = "sv") -> alt.LayerChart
     return _finish(chart, lang, t("fu_births_title", lang))
 
 
-def bar_by_horizon_chart(frame: pd.DataFrame, value: str, lang: Lang = "sv") -> alt.Chart:
+def bar_by_horizon_chart(frame: pd.DataFrame, value: str, lang: Lang = "sv") -> Chart:
     """Bars of ``value`` (percent) by ``horizon_years``."""
     chart = alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(
         x=alt.X("horizon_years:O", title=t("horizon_years", lang), axis=alt.Axis(labelAngle=0)),
@@ -266,7 +272,7 @@ def bar_by_horizon_chart(frame: pd.DataFrame, value: str, lang: Lang = "sv") -> 
     return _finish(chart, lang, t("fu_mape_title", lang))
 
 
-def deviation_chart(frame: pd.DataFrame, lang: Lang = "sv") -> alt.Chart:
+def deviation_chart(frame: pd.DataFrame, lang: Lang = "sv") -> Chart:
     """Deviation (observed - forecast, persons) by age group and year, bars.
 
     ``frame``: year, age_group, deviation_persons (other columns are dropped)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -186,12 +187,13 @@ def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch
                  cmp_long, name, series)
 
 
-def show_chart(chart: object, alt_text: str, width: str = "stretch") -> None:
+def show_chart(chart: object, alt_text: str,
+               width: Literal["stretch", "content"] = "stretch") -> None:
     """Render an Altair chart from its spec without re-validating it (validation of the
     finished spec costs more than the projection); ``alt_text`` labels it for screen
     readers (the table in the expander below each chart is the full text alternative)."""
     spec = chart.to_dict(validate=False)  # type: ignore[attr-defined]
-    st.vega_lite_chart(spec=spec, width=width, alt=alt_text)  # type: ignore[arg-type]
+    st.vega_lite_chart(spec=spec, width=width, alt=alt_text)
 
 
 def formatted(frame: pd.DataFrame, language: Lang, decimals: Mapping[str, int] | None = None,

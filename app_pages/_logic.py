@@ -91,7 +91,8 @@ def combine(result: ProjectionResult, official: tuple[np.ndarray, np.ndarray] | 
 def group_sum(cube: np.ndarray, group: AgeGroup) -> np.ndarray:
     """Both sexes, ages of ``group`` summed: (..., 2, 101) -> (...)."""
     ages = list(group.ages)
-    return np.asarray(cube)[..., ages].sum(axis=(-1, -2))
+    summed: np.ndarray = np.asarray(cube)[..., ages].sum(axis=(-1, -2))
+    return summed
 
 
 def totals_frame(series: Series) -> pd.DataFrame:
@@ -201,7 +202,7 @@ def key_figures(series: Series, scenario: str, reference: str | None, base_year:
         if name is None:
             return np.full((2, N_AGES), np.nan)
         j = int(np.searchsorted(series.years, year))
-        return series.pop_series_year_sex_age[series.index(name), j]
+        return np.asarray(series.pop_series_year_sex_age[series.index(name), j])
 
     figures = []
     for n in (5, 10, 20):

@@ -184,7 +184,8 @@ def cut(result: ProjectionResult, end_year: int) -> ProjectionResult:
     return ProjectionResult(
         base_year=result.base_year, scenarios=result.scenarios, regions=result.regions,
         migration_mode=result.migration_mode,
-        pop_count_year_sex_age=result.pop_count_year_sex_age[:, :, : n + 1], **flows,
+        pop_count_year_sex_age=result.pop_count_year_sex_age[:, :, : n + 1],
+        **flows,  # type: ignore[arg-type]
     )
 
 

@@ -15,6 +15,7 @@ from calculator.data.own_forecast import read_own_forecast, read_own_forecast_te
 from calculator.data.templates import load_inputs, read_template_tables
 from calculator.exceptions import CalculatorError, InputValidationError, ScbApiError
 from calculator.projection import project
+from calculator.results import ProjectionResult
 from calculator.scenario import PARAMETERS
 
 lang = _common.lang()
@@ -72,6 +73,7 @@ templates = st.file_uploader(t("template_upload", lang), type=["xlsx", "csv", "t
                              accept_multiple_files=True, key="template_upload",
                              label_visibility="collapsed")
 if templates:
+    result: ProjectionResult | None = None
     with tempfile.TemporaryDirectory() as tmp:
         try:
             for upload in templates:
@@ -85,7 +87,6 @@ if templates:
         except CalculatorError as exc:
             message = str(exc).replace(tmp + "/", "").replace(tmp, t("uploaded_files", lang))
             st.error(t("error_file", lang, msg=message))
-            result = None
     if result is not None:
         total = result.total_population()[0].sum(axis=0)
         st.success(t("template_ok", lang, base_year=inputs.base_year,

@@ -251,7 +251,7 @@ st.subheader(t("key_figures", lang))
 key_year = int(st.select_slider(t("key_year", lang), options=years, key="key_year"))
 figures = _logic.key_figures(batch.series, batch.current, batch.comparison_name,
                              batch.result.base_year, key_year)
-cols = st.columns(4)
+metric_cols = st.columns(4)
 for i, fig in enumerate(figures):
     if fig.key.startswith("pop_in_"):
         label = t("pop_in_years", lang, year=fig.year, n=fig.year - batch.result.base_year)
@@ -262,7 +262,7 @@ for i, fig in enumerate(figures):
         shown_diff = round(fig.difference, fig.decimals)
         delta = fmt_number(shown_diff, lang, fig.decimals, sign=True)
         arrow = "up" if shown_diff > 0 else "down" if shown_diff < 0 else "off"
-    cols[i % 4].metric(label, fmt_number(fig.value, lang, fig.decimals), delta=delta,
+    metric_cols[i % 4].metric(label, fmt_number(fig.value, lang, fig.decimals), delta=delta,
                        delta_color="off", delta_arrow=arrow,  # type: ignore[arg-type]
                        delta_description=t("vs_official", lang) if delta else None)
 
