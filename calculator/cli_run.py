@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from calculator.exceptions import CalculatorError, InputValidationError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
+from calculator.followup import followup_sheets
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
 from calculator.results import ProjectionResult
@@ -272,7 +273,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     long = batch.long
     outputs: list[tuple[Path, bytes]] = [(out, to_xlsx(
         long, scenarios=scenarios, age_groups=groups, comparison=batch.comparison,
-        assumptions=batch.notes,
+        assumptions=batch.notes, extra_sheets=followup_sheets("sv", str(region)),
     ))]
     if args.csv_swedish:
         outputs.append((Path(args.csv_swedish), to_csv_swedish(long)))

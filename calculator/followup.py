@@ -782,3 +782,179 @@ def deviation_summary(comparison: pd.DataFrame, lang: Lang = "sv") -> list[str]:
             out.append(f"{r[period]}, age {r['age_group']}{sex}: {obs} observed vs {fc} "
                        f"forecast ({sign}{dev} persons, {sign}{pct} %).")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# export sheets
+
+#: Sheet names of :func:`followup_sheets` by language.
+SHEET_FERTILITY: Final = {"sv": "Uppföljning fruktsamhet", "en": "Follow-up fertility"}
+SHEET_MUNICIPAL_TFR: Final = {"sv": "Uppföljning kommunens TFR", "en": "Follow-up municipal TFR"}
+SHEET_OUTCOME: Final = {"sv": "Uppföljning utfall", "en": "Follow-up outcome"}
+#: The region whose observed population and SCB regional projection are embedded.
+OUTCOME_REGION: Final = "2580"
+
+_STATUS_TEXT: Final = {
+    "sv": {STATUS_OK: "ok", NO_OBSERVED: "utfall finns inte i de inbäddade data — hämta online",
+           NO_FORECAST: "ingen prognos för perioden",
+           NO_ASSUMPTION: "inget antagande inbäddat för året",
+           SUPPRESSED: "undertryckt av SCB (färre än 30 födda)"},
+    "en": {s: s for s in (STATUS_OK, NO_OBSERVED, NO_FORECAST, NO_ASSUMPTION, SUPPRESSED)},
+}
+_MAPE_LABEL: Final = {"sv": "Alla (medelabsolut fel)", "en": "All (mean absolute error)"}
+_SOURCE_FERTILITY: Final = {
+    "sv": "SCB BE0401 (prognoser) och BE0101 (födda), CC0; fel = antagna − utfall, mödrar 16–48 år",
+    "en": "SCB BE0401 (projections) and BE0101 (births), CC0; error = assumed − observed, "
+          "mothers aged 16-48",
+}
+
+
+def _fertility_sheet(errors: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    mape = mape_by_horizon(errors)
+    sv = lang == "sv"
+    rows = pd.DataFrame({
+        "vintage": pd.Series([int(v) for v in errors["projection_vintage"]], dtype=object),
+        "base_year": errors["base_year"].astype("Int64"),
+        "year": errors["year"].astype("Int64"),
+        "horizon": errors["horizon_years"].astype(np.int64),
+        "projected": errors["projected_births"].astype(np.float64),
+        "observed": errors["observed_births"].astype(np.float64),
+        "error": errors["error_births"].astype(np.float64),
+        "rel": errors["rel_error_pct"].astype(np.float64).round(2),
+        "mape": np.nan,
+        "n": pd.array([pd.NA] * len(errors), dtype="Int64"),
+        "status": errors["status"].map(_STATUS_TEXT[lang]),
+    })
+    summary = pd.DataFrame({
+        "vintage": _MAPE_LABEL[lang],
+        "base_year": pd.array([pd.NA] * len(mape), dtype="Int64"),
+        "year": pd.array([pd.NA] * len(mape), dtype="Int64"),
+        "horizon": mape["horizon_years"].astype(np.int64),
+        "projected": np.nan, "observed": np.nan, "error": np.nan,
+        "rel": mape["mean_rel_error_pct"].astype(np.float64).round(2),
+        "mape": mape["mape_pct"].astype(np.float64).round(2),
+        "n": mape["n_vintages"].astype("Int64"),
+        "status": mape["vintages"].map(
+            lambda v: f"prognoser {v}" if sv else f"vintages {v}"),
+    })
+    out = pd.concat([rows, summary], ignore_index=True)
+    out["source"] = _SOURCE_FERTILITY[lang]
+    names = {
+        "vintage": "Prognosår" if sv else "Vintage",
+        "base_year": "Basår (31 dec)" if sv else "Base year (31 Dec)",
+        "year": "År" if sv else "Year",
+        "horizon": "Horisont (år)" if sv else "Horizon (years)",
+        "projected": "Antagna födda" if sv else "Assumed births",
+        "observed": "Födda, utfall" if sv else "Observed births",
+        "error": "Fel, födda (antagna − utfall)" if sv else "Error, births (assumed − observed)",
+        "rel": "Relativt fel (%)" if sv else "Relative error (%)",
+        "mape": "Medelabsolut fel (%)" if sv else "Mean absolute error (%)",
+        "n": "Antal prognoser" if sv else "Number of vintages",
+        "status": "Status",
+        "source": "Källa" if sv else "Source",
+    }
+    return out.rename(columns=names)
+
+
+def _municipal_sheet(table: pd.DataFrame, name: str, lang: Lang) -> pd.DataFrame:
+    sv = lang == "sv"
+    out = pd.DataFrame({
+        "År" if sv else "Year": table["year"].astype(np.int64),
+        "Kommun" if sv else "Municipality": f"{name} ({table['region'].iloc[0]})",
+        "Kommunens summerade fruktsamhet" if sv else "Municipal TFR":
+            table["municipal_tfr"],
+        "Rikets antagna summerade fruktsamhet" if sv else "National assumed TFR":
+            table["national_assumed_tfr"],
+        "Skillnad (kommun − antagande)" if sv else "Difference (municipal − assumed)":
+            table["difference_tfr"].round(3),
+        "Rikets summerade fruktsamhet, utfall" if sv else "National observed TFR":
+            table["national_observed_tfr"],
+        "Status": table["status"].map(_STATUS_TEXT[lang]),
+        "Källa" if sv else "Source": (
+            "SCB TAB4805 (kommun), BE0401 antagna fruktsamhetstal (trol. prognosen 2024), CC0"
+            if sv else "SCB TAB4805 (municipal), BE0401 assumed rates (probably the 2024 "
+                       "projection), CC0"),
+    })
+    return out
+
+
+def _outcome_sheet(comparison: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    sv = lang == "sv"
+    total = comparison[(comparison["sex"] == "total") & (comparison["status"] == STATUS_OK)]
+    out = pd.DataFrame({
+        "År (31 dec)" if sv else "Year (31 Dec)": total["year"].astype(np.int64),
+        "Åldersgrupp" if sv else "Age group": total["age_group"],
+        "Prognos (personer)" if sv else "Forecast (persons)":
+            total["forecast_pop_count"].round(1),
+        "Utfall (personer)" if sv else "Observed (persons)": total["observed_pop_count"],
+        "Avvikelse (utfall − prognos)" if sv else "Deviation (observed − forecast)":
+            total["deviation_persons"].round(1),
+        "Avvikelse (%)" if sv else "Deviation (%)": total["rel_deviation_pct"].round(2),
+        "CKM-brus, gräns (personer)" if sv else "CKM noise bound (persons)":
+            total["ckm_noise_bound_persons"],
+        "Inom CKM-brus" if sv else "Within CKM noise":
+            total["within_ckm_noise"].map({True: "ja" if sv else "yes",
+                                           False: "nej" if sv else "no"}),
+        "Flagga (utanför 5 %)" if sv else "Flag (outside 5 %)":
+            total["flag"].map({True: "ja" if sv else "yes", False: "nej" if sv else "no"}),
+        "Källa" if sv else "Source": (
+            "SCB BE0401 regional framskrivning 2024 (000005RC), BE0101 folkmängd; 2025 med "
+            "CKM-brus; CC0" if sv else "SCB BE0401 regional projection 2024 (000005RC), BE0101 "
+            "population; 2025 with CKM noise; CC0"),
+    })
+    return out.reset_index(drop=True)
+
+
+def followup_sheets(
+    lang: str = "sv",
+    region: str | None = None,
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Follow-up sheets for the scenario workbook (sheet name -> table), from embedded data.
+
+    * ``SHEET_FERTILITY``: births assumed by each SCB national projection vintage against the
+      births observed, by vintage and horizon (:func:`births_error_by_horizon`, mothers aged
+      16-48), followed by one row per horizon with the mean absolute percentage error across
+      vintages (:func:`mape_by_horizon`). Rows without an embedded outcome say so in Status.
+    * ``SHEET_MUNICIPAL_TFR`` (only when ``region`` is a municipality): its own TFR (SCB
+      TAB4805) against the national assumed TFR (:func:`municipal_tfr_vs_assumption`).
+    * ``SHEET_OUTCOME`` (only for ``OUTCOME_REGION``, the region whose outcome and SCB regional
+      projection are embedded): forecast, outcome and deviation per planning age group, both
+      sexes, 31 Dec, for the years with an embedded outcome (:func:`compare_by_age_group`,
+      tolerance 5 %).
+
+    ``frames`` holds the input tables by loader name (``projected_births``,
+    ``observed_births``, ``assumed_tfr``, ``observed_tfr``, ``municipal_tfr``,
+    ``lulea_regional_projection``, ``lulea_observed_population``); what is not given is read
+    from the embedded package data by :mod:`calculator.data.followup_data` (this module does
+    no I/O itself).
+    """
+    if lang not in ("sv", "en"):
+        raise InputValidationError(f"language {lang!r}; allowed: 'sv', 'en'",
+                                   location="follow-up sheets")
+    language: Lang = "sv" if lang == "sv" else "en"
+    given = dict(frames or {})
+
+    def frame(name: str) -> pd.DataFrame:
+        if name not in given:
+            from calculator.data import followup_data
+
+            given[name] = getattr(followup_data, f"load_{name}")()
+        return given[name]
+
+    errors = births_error_by_horizon(frame("projected_births"), frame("observed_births"))
+    sheets = {SHEET_FERTILITY[language]: _fertility_sheet(errors, language)}
+    if region is not None:
+        municipal = frame("municipal_tfr")
+        own = municipal[municipal["region"].astype(str) == str(region)]
+        if not own.empty:
+            table = municipal_tfr_vs_assumption(municipal, frame("assumed_tfr"), str(region),
+                                                frame("observed_tfr"))
+            name = str(own["region_name"].iloc[0]) if "region_name" in own.columns else region
+            sheets[SHEET_MUNICIPAL_TFR[language]] = _municipal_sheet(table, name, language)
+        if str(region) == OUTCOME_REGION:
+            comparison = compare_by_age_group(frame("lulea_regional_projection"),
+                                              frame("lulea_observed_population"))
+            sheets[SHEET_OUTCOME[language]] = _outcome_sheet(comparison, language)
+    return sheets

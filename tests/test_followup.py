@@ -312,3 +312,62 @@ def test_ckm_bound_methods() -> None:
     assert fu.ckm_noise_bound(4, method="sqrt").item() == 8
     with pytest.raises(InputValidationError, match="worst_case"):
         fu.ckm_noise_bound(4, method="other")  # type: ignore[arg-type]
+
+
+# --- export sheets ---------------------------------------------------------------------------------
+
+def test_followup_sheets_hold_the_published_figures() -> None:
+    sheets = fu.followup_sheets("sv", "2580")
+    assert list(sheets) == ["Uppföljning fruktsamhet", "Uppföljning kommunens TFR",
+                            "Uppföljning utfall"]
+    fert = sheets["Uppföljning fruktsamhet"]
+    row = fert[(fert["Prognosår"] == 2021) & (fert["År"] == 2024)].iloc[0]
+    # SCB BE0401 vintage 2021 and BE0101 births 2024, mothers 16-48 (docs/followup.md table).
+    assert row["Antagna födda"] == pytest.approx(106_810)
+    assert row["Födda, utfall"] == pytest.approx(98_356)
+    assert row["Fel, födda (antagna − utfall)"] == pytest.approx(8_454)
+    assert row["Horisont (år)"] == 4
+    mape = fert[fert["Prognosår"] == "Alla (medelabsolut fel)"].set_index("Horisont (år)")
+    assert mape.loc[1, "Medelabsolut fel (%)"] == pytest.approx(2.0, abs=0.05)
+    assert mape.loc[4, "Medelabsolut fel (%)"] == pytest.approx(12.9, abs=0.05)
+    gap = fert[fert["Prognosår"] == 2025]
+    assert gap["Födda, utfall"].isna().all()
+    assert gap["Status"].str.contains("hämta online").all()
+    tfr = sheets["Uppföljning kommunens TFR"].set_index("År")
+    assert tfr.loc[2024, "Kommunens summerade fruktsamhet"] == pytest.approx(1.23)  # TAB4805
+    outcome = sheets["Uppföljning utfall"]
+    assert set(outcome["År (31 dec)"]) == {2024, 2025}
+    teen = outcome[(outcome["År (31 dec)"] == 2024) & (outcome["Åldersgrupp"] == "16-18")]
+    assert float(teen["Avvikelse (utfall − prognos)"].iloc[0]) == pytest.approx(-48.6, abs=0.05)
+    en = fu.followup_sheets("en")
+    assert list(en) == ["Follow-up fertility"]
+    assert fu.followup_sheets("sv", "00").keys() == {"Uppföljning fruktsamhet"}
+    with pytest.raises(InputValidationError):
+        fu.followup_sheets("de")
+
+
+def test_cli_workbook_has_the_followup_sheets(tmp_path: Path) -> None:
+    import openpyxl
+
+    from calculator.cli import main
+    from calculator.export import HEADER_ROW
+
+    out = tmp_path / "t.xlsx"
+    root = Path(__file__).resolve().parents[1]
+    assert main(["run", str(root / "scenarios" / "official.toml"), "--region", "2580",
+                 "--out", str(out), "--no-progress"]) == 0
+    wb = openpyxl.load_workbook(out, read_only=True)
+    for name, frame in fu.followup_sheets("sv", "2580").items():
+        rows = list(wb[name].iter_rows(min_row=HEADER_ROW, values_only=True))
+        assert list(rows[0]) == list(frame.columns)
+        body = rows[1:]
+        assert len(body) == len(frame)
+        for j, col in enumerate(frame.columns):
+            for i, e in enumerate(frame[col].astype(object).tolist()):
+                g = body[i][j]
+                if e is None or e is pd.NA or (isinstance(e, float) and np.isnan(e)):
+                    assert g is None, (name, col, i)
+                elif isinstance(e, float | int | np.number) and not isinstance(e, bool):
+                    assert g == pytest.approx(float(e)), (name, col, i)
+                else:
+                    assert g == e, (name, col, i)
