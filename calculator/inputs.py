@@ -18,7 +18,9 @@ field                          shape                 meaning (unit, reference pe
 ``emig_rate_year_sex_age``     (S, R, T, 2, 101)     emigration (utvandrade) per person-year
 ``inmig_count_year_sex_age``   (S, R, T, 2, 101)     domestic in-migrants (inflyttade), persons
 ``outmig_rate_year_sex_age``   (S, R, T, 2, 101)     domestic out-migration per person-year
-``netmig_count_year_sex_age``  (S, R, T, 2, 101)     net migrants (signed), net mode only
+``netmig_count_year_sex_age``  (S, R, T, 2, 101)     net migrants (signed): all migration in
+                                                     net mode; in gross mode an optional
+                                                     signed adjustment added to the arrivals
 ``srb_males_per_female_year``  (S, R, T)             sex ratio at birth, boys per girl
 =============================  ====================  =========================================
 
@@ -116,6 +118,8 @@ class ProjectionInputs:
     scenarios: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     n_years: int = field(default=0)
+    #: True when net migrants enter the run (net mode, or a net adjustment in gross mode).
+    has_net_migration: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -177,7 +181,10 @@ class ProjectionInputs:
                     f"rates per person-year in [0, {MAX_RATE_PER_PERSON_YEAR}]",
                 )
             flows[name] = arr
-        if self.migration_mode == "net":
+        has_net = self.migration_mode == "net" or (
+            self.migration_mode == "gross" and self.netmig_count_year_sex_age is not None
+        )
+        if has_net:
             if self.netmig_count_year_sex_age is None:
                 raise InputValidationError(
                     "required when migration_mode is 'net'", location="netmig_count_year_sex_age"
@@ -205,6 +212,7 @@ class ProjectionInputs:
         for name, arr in flows.items():
             set_(self, name, arr)
         set_(self, "netmig_count_year_sex_age", net)
+        set_(self, "has_net_migration", has_net)
         set_(self, "scenarios", tuple(scenarios))
         set_(self, "regions", tuple(regions))
         set_(self, "n_years", t)

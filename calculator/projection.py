@@ -55,7 +55,7 @@ class StepResult(NamedTuple):
     deaths_count_sex_age: FloatArray
     emig_count_sex_age: FloatArray
     outmig_count_sex_age: FloatArray
-    netmig_count_sex_age: FloatArray  # the net migrants applied (net mode; zeros otherwise)
+    netmig_count_sex_age: FloatArray  # the net migrants applied (zeros when none)
 
 
 def project_step(
@@ -70,6 +70,7 @@ def project_step(
     srb_males_per_female: FloatArray,
     net_mode: bool = False,
     out: StepResult | None = None,
+    gross_mode: bool | None = None,
 ) -> StepResult:
     """Project one calendar year (the kernel; vectorised over all leading batch axes).
 
@@ -82,7 +83,9 @@ def project_step(
     * ``immig_count_sex_age``, ``inmig_count_sex_age`` (..., 2, 101): immigrants and domestic
       in-migrants during *t*, persons, by age reached.
     * ``emig_rate_sex_age``, ``outmig_rate_sex_age`` (..., 2, 101): per person-year.
-    * ``netmig_count_sex_age`` (..., 2, 101): signed net migrants (used when ``net_mode``).
+    * ``netmig_count_sex_age`` (..., 2, 101): signed net migrants, added to the arrivals when
+      ``net_mode`` is true (alone, or on top of the gross flows when ``gross_mode`` is true).
+    * ``gross_mode``: use the four gross flows (default: ``not net_mode``).
     * ``srb_males_per_female`` (...): boys born per girl.
     * ``out``: optional preallocated buffers to write the result into (the loop passes slices
       of the result arrays, so nothing is copied).
@@ -93,6 +96,7 @@ def project_step(
     and SCB's observed populations in the back-tests (``tests/test_backtest.py``).
     """
     mu = death_hazard_sex_age
+    gross = (not net_mode) if gross_mode is None else gross_mode
     if out is None:
         shape = mu.shape
         out = StepResult(
@@ -100,25 +104,29 @@ def project_step(
             np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape),
         )
     aged = age_cohort(pop_count_sex_age_start)
-    if net_mode:
-        hazard = mu + _TINY
-        arrivals = netmig_count_sex_age
-    else:
+    if gross:
         hazard = emig_rate_sex_age + outmig_rate_sex_age
         hazard += mu
         hazard += _TINY
         arrivals = immig_count_sex_age + inmig_count_sex_age
+        if net_mode:
+            arrivals += netmig_count_sex_age
+    else:
+        hazard = mu + _TINY
+        arrivals = netmig_count_sex_age
     arrive_stay = np.negative(hazard)
     np.expm1(arrive_stay, out=arrive_stay)
     np.negative(arrive_stay, out=arrive_stay)  # 1 - e^{-h}, exact for tiny h
     stay = 1.0 - arrive_stay  # e^{-h}: share of the start stock still present at year end
     arrive_stay /= hazard  # g = (1 - e^{-h}) / h
     if net_mode:
-        # a net outflow can take at most the cohort: P = S e^{-h} + N g >= 0. For age 0 the
+        # a net outflow can take at most the cohort: P = S e^{-h} + A g >= 0. For age 0 the
         # cohort is the year's births, known only below, so age 0 is clipped there.
         floor = -aged * stay / arrive_stay
         floor[..., 0] = -np.inf
         clipped = bool(np.any(arrivals < floor))
+        if clipped:
+            netmig_count_sex_age = netmig_count_sex_age + (np.maximum(arrivals, floor) - arrivals)
         arrivals = np.maximum(arrivals, floor)
     pop_end = np.multiply(aged, stay, out=out.pop_count_sex_age_end)
     pop_end += arrivals * arrive_stay
@@ -135,11 +143,13 @@ def project_step(
     births_sex[..., FEMALE] = births_total / (1.0 + srb_males_per_female)
     births_sex[..., MALE] = births_total - births_sex[..., FEMALE]
     if net_mode:
-        infant_floor = -births_sex  # net out-migrants born this year <= births
+        infant_floor = -births_sex  # net out-migration of this year's newborns <= births
         if np.any(arrivals[..., 0] < infant_floor):
             clipped = True
             extra = np.maximum(arrivals[..., 0], infant_floor) - arrivals[..., 0]
             arrivals[..., 0] += extra
+            netmig_count_sex_age = netmig_count_sex_age.copy()
+            netmig_count_sex_age[..., 0] += extra
             pop_end[..., 0] += extra * arrive_stay[..., 0]
             exits[..., 0] += extra * (1.0 - arrive_stay[..., 0])
         if clipped:
@@ -148,12 +158,12 @@ def project_step(
                 CalculatorWarning,
                 stacklevel=3,
             )
-        out.netmig_count_sex_age[...] = arrivals
+        out.netmig_count_sex_age[...] = netmig_count_sex_age
     pop_end[..., 0] += births_sex * arrive_stay[..., 0]
     exits[..., 0] += births_sex * (1.0 - arrive_stay[..., 0])
 
     exits /= hazard  # exits per unit hazard, split by cause below
-    if net_mode:
+    if not gross:
         out.emig_count_sex_age[...] = 0.0
         out.outmig_count_sex_age[...] = 0.0
         np.multiply(exits, mu, out=out.deaths_count_sex_age)
@@ -183,7 +193,7 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
     births_sex = np.empty((n_years, n_scen, n_reg, 2))
     births_mother = np.empty((n_years, n_scen, n_reg, 101))
     deaths = np.empty(shape_sa)
-    net_mode = inputs.migration_mode == "net"
+    net_mode = inputs.has_net_migration
     gross = inputs.migration_mode == "gross"
     emig = np.empty(shape_sa) if gross else None
     outmig = np.empty(shape_sa) if gross else None
@@ -213,14 +223,16 @@ def project(inputs: ProjectionInputs, *, check: bool = True) -> ProjectionResult
             arrays.srb_males_per_female_year[:, :, t],
             net_mode=net_mode,
             out=buffers,
+            gross_mode=gross,
         )
         if check:
+            inflow = zeros
+            outflow = zeros
             if gross:
                 inflow = arrays.immig_count_year_sex_age[:, :, t] + arrays.inmig_count_year_sex_age[:, :, t]
                 outflow = buffers.emig_count_sex_age + buffers.outmig_count_sex_age
-            else:
-                inflow = netmig[t] if netmig is not None else zeros
-                outflow = zeros
+            if netmig is not None:
+                inflow = inflow + netmig[t]
             check_balance(
                 pop[t], pop[t + 1], births_sex[t], deaths[t], inflow, outflow,
                 year=int(inputs.base_year + 1 + t), labels=labels,

@@ -12,7 +12,7 @@ immigrants     invandrade during ``year``
 emigrants      utvandrade during ``year``
 in_migrants    inflyttade (domestic) during ``year``
 out_migrants   utflyttade (domestic) during ``year``
-net_migrants   net migrants (net-migration mode only)
+net_migrants   net migrants, signed (net mode, or a net adjustment on top of gross flows)
 =============  =====================================================================
 
 Flows carry the age the cohort has at the end of the year, so for every row
@@ -95,15 +95,15 @@ class ProjectionResult:
             ("births", self.births_as_sex_age()),
             ("deaths", self.deaths_count_year_sex_age),
         ]
-        if self.netmig_count_year_sex_age is not None:
-            flows.append(("net_migrants", self.netmig_count_year_sex_age))
-        else:
+        if self.migration_mode == "gross":
             flows += [
                 ("immigrants", self.immig_count_year_sex_age),
                 ("emigrants", self.emig_count_year_sex_age),
                 ("in_migrants", self.inmig_count_year_sex_age),
                 ("out_migrants", self.outmig_count_year_sex_age),
             ]
+        if self.netmig_count_year_sex_age is not None:
+            flows.append(("net_migrants", self.netmig_count_year_sex_age))
         for name, arr in flows:
             block = self._long_block(name, arr, self.flow_years)
             if name == "births":
