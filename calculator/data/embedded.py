@@ -29,7 +29,8 @@ import pandas as pd
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 
-_FILES = {
+#: File of each embedded table (also used by :mod:`calculator.data.refresh` to rebuild them).
+FILES: dict[str, str] = {
     "population": "population.csv.gz",
     "population_ckm": "population_ckm.csv.gz",
     "births": "births.csv.gz",
@@ -38,7 +39,8 @@ _FILES = {
     "tfr": "tfr_observed.csv.gz",
     "regions": "regions.csv.gz",
 }
-_SCHEMA = {
+#: Frame schema (:mod:`calculator.data.frames`) of each embedded table.
+SCHEMA: dict[str, str] = {
     "population": "population",
     "population_ckm": "population",
     "births": "births",
@@ -65,13 +67,13 @@ def _resource_text(name: str) -> str:
 @functools.cache
 def _table(kind: str) -> pd.DataFrame:
     """Read and validate one embedded file (cached; callers must not mutate the result)."""
-    name = _FILES[kind]
+    name = FILES[kind]
     text = _resource_text(name)
     frame = pd.read_csv(io.StringIO(text), dtype={"region": str}, keep_default_na=True)
     source = f"calculator/data/embedded/{name}"
-    if kind in _SCHEMA:
+    if kind in SCHEMA:
         extra = [c for c in frame.columns if c == "method"]
-        checked = validate_frame(_SCHEMA[kind], frame, source=source)
+        checked = validate_frame(SCHEMA[kind], frame, source=source)
         for col in extra:
             checked[col] = frame[col].astype(str).to_numpy()
         return checked

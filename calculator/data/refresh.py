@@ -50,29 +50,13 @@ import pandas as pd
 from calculator.data import build_embedded
 from calculator.data import scb_tables as tables
 from calculator.data.build_embedded import EMBEDDED_DIR, write_csv_gz
+from calculator.data.embedded import FILES, SCHEMA
 from calculator.data.fetch import RegionDataset, fetch_region_dataset, fetch_tfr
 from calculator.data.files import atomic_write_bytes
 from calculator.data.frames import validate_frame
 from calculator.data.pxweb import ProgressCallback, PxWebClient
 from calculator.exceptions import InputValidationError
 
-#: File of each embedded table (the names :mod:`calculator.data.embedded` reads).
-FILES: dict[str, str] = {
-    "population": "population.csv.gz",
-    "population_ckm": "population_ckm.csv.gz",
-    "births": "births.csv.gz",
-    "deaths": "deaths.csv.gz",
-    "migration": "migration.csv.gz",
-    "tfr": "tfr_observed.csv.gz",
-    "regions": "regions.csv.gz",
-}
-_SCHEMA = {
-    "population": "population",
-    "population_ckm": "population",
-    "births": "births",
-    "deaths": "deaths",
-    "migration": "migration",
-}
 REFRESH_NOTE = "REFRESH.json"
 TFR_COLUMNS = ("year", "region", "tfr_children_per_woman", "status")
 
@@ -101,8 +85,8 @@ def read_dataset(folder: str | Path) -> dict[str, pd.DataFrame]:
             raise InputValidationError("embedded data file missing", location=str(path))
         text = gzip.decompress(path.read_bytes()).decode("utf-8")
         frame = pd.read_csv(io.StringIO(text), dtype={"region": str}, keep_default_na=True)
-        if kind in _SCHEMA:
-            checked = validate_frame(_SCHEMA[kind], frame, source=str(path))
+        if kind in SCHEMA:
+            checked = validate_frame(SCHEMA[kind], frame, source=str(path))
             if "method" in frame.columns:
                 checked["method"] = frame["method"].astype(str).to_numpy()
             out[kind] = checked
