@@ -1,1 +1,1 @@
-"""The app's pages (thin) and their helpers: _state (caches), _charts (pure Altair), _i18n, _logic."""
+"""The app's pages (thin) and their UI helpers: _state (caches), _charts (pure Altair), _i18n."""

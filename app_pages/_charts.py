@@ -177,8 +177,10 @@ def pyramid_chart(scenario: pd.DataFrame, reference: pd.DataFrame | None, year: 
     return _finish(chart, lang, t("pyramid_title", lang, year=year))
 
 
-def components_chart(components: pd.DataFrame, lang: Lang = "sv") -> Chart:
-    """Births, deaths and net migration per year, one panel each, a line per scenario.
+def components_chart(components: pd.DataFrame, lang: Lang = "sv",
+                     comparison: str | None = None) -> Chart:
+    """Births, deaths and net migration per year, one panel each, a line per scenario and,
+    where it publishes them, the comparison's (``comparison``: its series name).
 
     ``components``: series, year, component, persons (persons per calendar year)."""
     data = components.assign(component_label=components["component"].map(lambda c: t(c, lang)))
@@ -188,8 +190,10 @@ def components_chart(components: pd.DataFrame, lang: Lang = "sv") -> Chart:
         x=_year_x(lang),
         y=alt.Y("persons:Q", title=t("persons_per_year", lang), axis=alt.Axis(format=INT_FORMAT),
                 scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=t("series", lang), scale=series_scale(names, None),
+        color=alt.Color("series:N", title=t("series", lang),
+                        scale=series_scale(names, comparison if comparison in names else None),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+        strokeDash=_dash(comparison),
         tooltip=[alt.Tooltip("series:N", title=t("series", lang)),
                  alt.Tooltip("component_label:N", title=t("component", lang)),
                  alt.Tooltip("year:Q", title=t("year", lang), format=YEAR_FORMAT),

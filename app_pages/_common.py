@@ -10,18 +10,23 @@ from typing import Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from app_pages import _logic, _state
+from app_pages import _state
 from app_pages._i18n import LANGS, Lang, fmt_number, t
+from calculator import keyfigures
+from calculator.controls import unique_name
 from calculator.data import official as official_data
-from calculator.exceptions import InputValidationError
+from calculator.data import online_baseline as online
+from calculator.data.pxweb import ScbUnavailableError
+from calculator.exceptions import InputValidationError, ScbApiError
 from calculator.results import ProjectionResult
 from calculator.scenario import PARAMETERS, Scenario
 
 __all__ = ["t"]
 
 #: Query parameters of the app itself (the rest are the scenario's deviations).
-APP_PARAMS = ("lang", "cmp")
+APP_PARAMS = ("lang", "cmp", "src")
 
 
 def init_session() -> None:
@@ -41,8 +46,13 @@ def init_session() -> None:
         scenario = Scenario()
     regions = _state.regions()
     region = scenario.region if scenario.region in set(regions["region"]) else _state.DEFAULT_REGION
+    ss[_state.K_ONLINE] = []
+    online_key = _state.ONLINE_PREFIX + scenario.region
+    if qp.get("src") == "scb" and online_key in _state.online_store():
+        region = online_key  # a link to a municipality fetched on this server
+        ss[_state.K_ONLINE] = [online_key]
     ss[_state.K_REGION] = region
-    ss[_state.K_SCENARIO] = {**scenario.to_query_params(), "region": region}
+    ss[_state.K_SCENARIO] = {**scenario.to_query_params(), "region": _state.area_code(region)}
     ss[_state.K_SAVED] = []
     ss["_cmp_from_url"] = qp.get("cmp")
 
@@ -59,7 +69,14 @@ def sidebar_language() -> Lang:
 
 
 def comparison_options(region: str) -> list[str]:
-    """Comparisons available for ``region``: embedded official forecasts, own, none."""
+    """Comparisons available for ``region``: embedded official forecasts (or, for a fetched
+    municipality, SCB's regional projection fetched with it), own, none."""
+    if _state.is_online(region):
+        has = _state.online_area(region).projection is not None
+        options = [_state.ONLINE_FORECAST] if has else []
+        if st.session_state.get(_state.K_OWN) is not None:
+            options.append(_state.OWN_FORECAST)
+        return [*options, _state.NO_COMPARISON]
     options = [fid for fid, fc in official_data.FORECASTS.items()
                if region in fc.regions and any(a.startswith("population") for a in fc.available)]
     if st.session_state.get(_state.K_OWN) is not None:
@@ -68,11 +85,19 @@ def comparison_options(region: str) -> list[str]:
     return options
 
 
-def comparison_label(option: str, language: Lang) -> str:
+def comparison_label(option: str, language: Lang, area: str | None = None) -> str:
     if option == _state.OWN_FORECAST:
         return t("cmp_own", language)
     if option == _state.NO_COMPARISON:
         return t("cmp_none", language)
+    if option == _state.ONLINE_FORECAST:
+        area = area if area is not None else st.session_state.get(_state.K_REGION, "")
+        vintage = ""
+        if _state.is_online(area) and _state.online_area(area).projection is not None:
+            projection = _state.online_area(area).projection
+            assert projection is not None
+            vintage = f" {projection['vintage'].iloc[0]}"
+        return t("cmp_online", language, vintage=vintage)
     fc = official_data.FORECASTS[option]
     if language == "sv":
         kind = ("SCB:s regionala befolkningsframskrivning" if fc.kind == "regional"
@@ -83,27 +108,94 @@ def comparison_label(option: str, language: Lang) -> str:
 
 def _on_region_change() -> None:
     params = dict(st.session_state.get(_state.K_SCENARIO, {}))
-    params["region"] = st.session_state[_state.K_REGION]
+    params["region"] = _state.area_code(st.session_state[_state.K_REGION])
     params.pop("baseline", None)
     st.session_state[_state.K_SCENARIO] = params
+
+
+def _area_label(area: str, names: Mapping[str, str], language: Lang) -> str:
+    if _state.is_online(area):
+        fetched = _state.online_area(area)
+        return f"{fetched.name} ({fetched.code}) – {t('fetched_from_scb', language)}"
+    return f"{names.get(area, area)} ({area})"
+
+
+def fetch_municipality(code: str, language: Lang, where: DeltaGenerator) -> str | None:
+    """Fetch a municipality from SCB with a progress bar naming what is being fetched; on
+    success store it and return its area key, else show a clear message and return None
+    (the app keeps working on the embedded data)."""
+    from calculator.data.pxweb import PxWebClient
+
+    bar = where.progress(0.0, text=t("fetching", language))
+
+    def progress(step: str, done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{t('fetching', language)} {step}")
+
+    try:
+        with st.spinner(t("fetching", language)):
+            client = PxWebClient(timeout_s=(5.0, 30.0), max_tries=1)
+            fetched = online.fetch_online_area(code, client, progress=progress)
+            key = _state.store_online_area(fetched)
+            _state.online_baseline(key, int(str(PARAMETERS["end_year"].default)))
+    except ScbUnavailableError as exc:
+        bar.empty()
+        where.error(t("fetch_failed", language, msg=str(exc)))
+        return None
+    except (ScbApiError, InputValidationError, OSError) as exc:
+        bar.empty()
+        where.error(t("fetch_error", language, msg=str(exc)))
+        return None
+    bar.empty()
+    return key
+
+
+def select_fetched_area(key: str) -> None:
+    """Make a fetched area selectable and select it on the next run."""
+    ss = st.session_state
+    if key not in ss.get(_state.K_ONLINE, []):
+        ss[_state.K_ONLINE] = [*ss.get(_state.K_ONLINE, []), key]
+    ss["_area_pending"] = key
 
 
 def sidebar_area_and_comparison(language: Lang) -> None:
     ss = st.session_state
     regions = _state.regions()
     names = dict(zip(regions["region"], regions["name"], strict=True))
+    pending = ss.pop("_area_pending", None)
+    if pending is not None:
+        ss[_state.K_REGION] = pending
+        _on_region_change()
+    areas = list(regions["region"]) + [a for a in ss.get(_state.K_ONLINE, [])
+                                        if a in _state.online_store()]
+    if ss.get(_state.K_REGION) not in areas:
+        ss[_state.K_REGION] = _state.DEFAULT_REGION
+        _on_region_change()
     st.sidebar.selectbox(
-        t("area", language), list(regions["region"]), key=_state.K_REGION,
-        format_func=lambda code: f"{names.get(code, code)} ({code})", on_change=_on_region_change,
+        t("area", language), areas, key=_state.K_REGION,
+        format_func=lambda a: _area_label(a, names, language), on_change=_on_region_change,
     )
-    options = comparison_options(ss[_state.K_REGION])
+    with st.sidebar.expander(t("fetch_sidebar", language)):
+        municipalities = online.municipality_names()
+        st.selectbox(t("fetch_pick", language), list(municipalities), key="fetch_pick",
+                     format_func=lambda c: f"{municipalities[c]} ({c})")
+        if st.button(t("fetch_online", language), key="fetch_online", width="stretch"):
+            key = fetch_municipality(ss["fetch_pick"], language, st.container())
+            if key is not None:
+                select_fetched_area(key)
+                ss["_fetch_msg"] = t("fetch_area_ok", language, name=_state.online_area(
+                    key).name)
+                st.rerun()
+        if "_fetch_msg" in ss:
+            st.success(ss.pop("_fetch_msg"))
+    area = ss[_state.K_REGION]
+    options = comparison_options(area)
     wanted = ss.pop("_cmp_from_url", None)
     if wanted in options:
         ss[_state.K_COMPARISON] = wanted
     if ss.get(_state.K_COMPARISON) not in options:
         ss[_state.K_COMPARISON] = options[0]
     st.sidebar.selectbox(t("comparison", language), options, key=_state.K_COMPARISON,
-                         format_func=lambda o: comparison_label(o, language))
+                         format_func=lambda o: comparison_label(o, language, area))
     if ss[_state.K_COMPARISON] == _state.NO_COMPARISON and len(options) == 1:
         st.sidebar.caption(t("cmp_missing", language))
 
@@ -112,16 +204,16 @@ def page_header(title: str, language: Lang) -> None:
     """Title plus data vintage, base year, comparison and conventions (every page)."""
     ss = st.session_state
     region = ss[_state.K_REGION]
-    vintage = _state.data_vintage(region)
+    info = _state.area_info(region, language)
     cmp_choice = ss.get(_state.K_COMPARISON, _state.NO_COMPARISON)
     st.title(title)
     params = ss.get(_state.K_SCENARIO, {})
     kind = params.get("baseline", "official")
-    base_year = vintage.base_year
+    base_year = info.base_year
     if kind == "official" and region in _state.OFFICIAL_BY_REGION:
         base_year = _state.official_baseline(region).inputs.base_year
     st.caption(
-        t("vintage_line", language, name=vintage.name, region=region, base_year=base_year,
+        t("vintage_line", language, name=info.name, region=info.code, base_year=base_year,
           cmp=comparison_label(cmp_choice, language))
         + " " + t("conventions", language)
     )
@@ -142,7 +234,7 @@ class Batch:
     result: ProjectionResult
     comparison: pd.DataFrame | None
     comparison_name: str | None
-    series: _logic.Series
+    series: keyfigures.Series
 
 
 def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch:
@@ -158,18 +250,19 @@ def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch
     kind = current.baseline if current.baseline in _state.baseline_kinds(region) else "trend"
     base = _state.baseline(region, kind, current.end_year)
     end_year = min(current.end_year, base.last_year)
-    scenarios: list[Scenario] = [dataclasses.replace(current, region=region, baseline=kind)]
+    code = _state.area_code(region)
+    scenarios: list[Scenario] = [dataclasses.replace(current, region=code, baseline=kind)]
     for saved in ss.get(_state.K_SAVED, []):
         try:
             scen = Scenario.from_query_params(saved)
-            scenarios.append(dataclasses.replace(scen, region=region, baseline=kind,
+            scenarios.append(dataclasses.replace(scen, region=code, baseline=kind,
                                                  end_year=current.end_year))
         except InputValidationError:
             continue
     if kind == "trend":
         taken = [s.name for s in scenarios]
-        scenarios.append(Scenario(name=_logic.unique_name(t("baseline", language), taken),
-                                  region=region, baseline=kind, end_year=current.end_year))
+        scenarios.append(Scenario(name=unique_name(t("baseline", language), taken),
+                                  region=code, baseline=kind, end_year=current.end_year))
     result = _state.cut(_state.run(region, kind, current.end_year, scenarios), end_year)
     cmp_long, cmp_label = _state.comparison_long(
         ss.get(_state.K_COMPARISON, _state.NO_COMPARISON), region)
@@ -177,11 +270,11 @@ def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch
     if cmp_long is not None:
         choice = ss.get(_state.K_COMPARISON, _state.NO_COMPARISON)
         short = cmp_label if choice == _state.OWN_FORECAST else comparison_label(choice, language)
-        name = _logic.unique_name(f"{t('official', language)}: {short}",
+        name = unique_name(f"{t('official', language)}: {short}",
                                   [s.name for s in scenarios])
-    series = _logic.combine(result, _logic.official_cube(cmp_long), name or "")
+    series = keyfigures.combine(result, keyfigures.official_cube(cmp_long), name or "")
     if name is None:
-        series = _logic.Series(series.names[: len(scenarios)], series.years,
+        series = keyfigures.Series(series.names[: len(scenarios)], series.years,
                                series.pop_series_year_sex_age[: len(scenarios)])
     return Batch(region, kind, end_year, base, tuple(scenarios), scenarios[0].name, result,
                  cmp_long, name, series)

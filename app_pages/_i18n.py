@@ -196,14 +196,48 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     ),
     "uploaded_files": ("de uppladdade filerna", "the uploaded files"),
     "fetch_title": ("Hämta från SCB (PxWebApi 2.0)", "Fetch from SCB (PxWebApi 2.0)"),
-    "fetch_button": ("Hämta folkmängd från SCB", "Fetch population from SCB"),
+    "fetch_button": ("Hämta kommunen från SCB", "Fetch the municipality from SCB"),
+    "components_no_official": (
+        "Jämförelsen publicerar inga komponenter (födda, döda, flyttnetto) för området; bara "
+        "scenariernas visas.",
+        "The comparison publishes no components (births, deaths, net migration) for this area; "
+        "only the scenarios' are shown.",
+    ),
+    "age_group_edit": ("Åldersgrupp (t.ex. 1-5, 80+)", "Age group (e.g. 1-5, 80+)"),
+    "fetch_sidebar": ("Hämta en kommun från SCB", "Fetch a municipality from SCB"),
+    "fetch_pick": ("Kommun", "Municipality"),
+    "fetch_online": ("Hämta från SCB", "Fetch from SCB"),
+    "fetched_from_scb": ("hämtad från SCB", "fetched from SCB"),
+    "fetch_error": (
+        "Kommunen kunde inte hämtas från SCB ({msg}). Appen fortsätter med de inbyggda "
+        "siffrorna.",
+        "The municipality could not be fetched from SCB ({msg}). The app keeps working on the "
+        "embedded figures.",
+    ),
+    "fetch_area_ok": (
+        "{name} är hämtad från SCB och vald som område (trendframskrivning av SCB:s utfall, "
+        "jämförd med SCB:s regionala framskrivning när den finns).",
+        "{name} was fetched from SCB and is selected as the area (trend projection of SCB's "
+        "observed figures, compared with SCB's regional projection where published).",
+    ),
+    "cmp_online": (
+        "SCB:s regionala befolkningsframskrivning{vintage} (hämtad)",
+        "SCB regional projection{vintage} (fetched)",
+    ),
     "fetch_municipality": ("Kommunkod (4 siffror)", "Municipality code (4 digits)"),
     "fetching": ("Hämtar från SCB …", "Fetching from SCB …"),
     "fetch_failed": (
         "SCB kunde inte nås ({msg}). Appen fortsätter med de inbyggda siffrorna.",
         "SCB could not be reached ({msg}). The app keeps working on the embedded figures.",
     ),
-    "fetch_ok": ("Hämtat: {rows} rader.", "Fetched: {rows} rows."),
+    "fetch_data_note": (
+        "Med uppkoppling kan vilken som helst av landets 290 kommuner hämtas från SCB "
+        "(folkmängd, födda, döda, flyttningar och SCB:s regionala framskrivning). Kommunen blir "
+        "ett eget område med en trendframskrivning som utgångsläge.",
+        "When online, any of Sweden's 290 municipalities can be fetched from SCB (population, "
+        "births, deaths, migration and SCB's regional projection). It becomes an area of its "
+        "own with a trend projection as the baseline.",
+    ),
     "error_file": ("Filen kunde inte läsas: {msg}", "The file could not be read: {msg}"),
     # follow-up page
     "fu_intro": (

@@ -24,12 +24,16 @@ import streamlit as st
 from calculator.compare import compare
 from calculator.data import embedded
 from calculator.data import official as official_data
+from calculator.data import online_baseline as online
+from calculator.exceptions import CalculatorError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
 from calculator.results import ProjectionResult
-from calculator.scenario import Scenario, apply_scenarios
+from calculator.scenario import PARAMETERS, Scenario, apply_scenarios
 from calculator.tables import PLANNING_GROUPS
+
+PARAMETERS_END_DEFAULT = int(str(PARAMETERS["end_year"].default))
 
 #: Official forecasts embedded as model inputs, by region: (forecast id, label key).
 OFFICIAL_BY_REGION: dict[str, str] = {"2580": "scb_regional_2024", "00": "scb_national_2025"}
@@ -45,16 +49,84 @@ K_SCENARIO = "scenario_params"  # the current scenario as query-param dict
 K_SAVED = "saved_scenarios"  # list of query-param dicts of saved scenarios
 K_OWN = "own_forecast_long"  # an uploaded own forecast (long table)
 K_OWN_LABEL = "own_forecast_label"
+K_ONLINE = "online_areas"  # area keys of the municipalities fetched from SCB in this session
+
+#: Area keys of municipalities fetched from SCB: this prefix and the municipality code.
+ONLINE_PREFIX = "scb:"
+#: The comparison option of a fetched municipality: SCB's regional projection, fetched too.
+ONLINE_FORECAST = "scb_online"
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """A baseline's inputs (one scenario, one region) and how it was made."""
+    """A baseline's inputs (one scenario, one region) and how it was made (by language)."""
 
     kind: str  # "official" or "trend"
     inputs: ProjectionInputs
-    description: str
+    descriptions: dict[str, str]
     last_year: int
+
+    def describe(self, lang: str) -> str:
+        return self.descriptions.get(lang) or self.descriptions["en"]
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    """What the pages say about an area's data: name, code, base year, description."""
+
+    name: str
+    code: str
+    base_year: int
+    description: str
+
+
+def is_online(area: str) -> bool:
+    """Whether ``area`` is a municipality fetched from SCB (key ``scb:<code>``)."""
+    return area.startswith(ONLINE_PREFIX)
+
+
+def area_code(area: str) -> str:
+    """The SCB region code of an area key (``scb:0180`` -> ``0180``)."""
+    return area.removeprefix(ONLINE_PREFIX)
+
+
+@st.cache_resource(show_spinner=False)
+def online_store() -> dict[str, online.OnlineArea]:
+    """Municipalities fetched from SCB (by area key), shared by the sessions of the server."""
+    return {}
+
+
+def online_area(area: str) -> online.OnlineArea:
+    return online_store()[area]
+
+
+def store_online_area(fetched: online.OnlineArea) -> str:
+    """Keep a fetched municipality (replacing an earlier fetch) and return its area key."""
+    key = ONLINE_PREFIX + fetched.code
+    online_store()[key] = fetched
+    online_baseline.clear()  # type: ignore[attr-defined]
+    return key
+
+
+@st.cache_resource(show_spinner=False)
+def online_baseline(area: str, end_year: int) -> Baseline:
+    """The trend baseline estimated from a fetched municipality's observations."""
+    built = online.online_trend_baseline(online_area(area), end_year)
+    return Baseline("trend", built.inputs, built.descriptions, end_year)
+
+
+def area_info(area: str, lang: str) -> AreaInfo:
+    """Name, code, base year and a description (in ``lang``) of the area's data."""
+    code = area_code(area)
+    if is_online(area):
+        fetched = online_area(area)
+        base_year = online_baseline(area, int(PARAMETERS_END_DEFAULT)).inputs.base_year
+        return AreaInfo(fetched.name, code, base_year,
+                        online.online_vintage_text(fetched, base_year,
+                                                   "en" if lang == "en" else "sv"))
+    vintage = data_vintage(area)
+    return AreaInfo(vintage.name, code, vintage.base_year,
+                    online.vintage_text(vintage, "en" if lang == "en" else "sv"))
 
 
 @st.cache_data(show_spinner=False)
@@ -75,6 +147,8 @@ def data_vintage(region: str) -> embedded.DataVintage:
 
 def baseline_kinds(region: str) -> tuple[str, ...]:
     """The baselines a region can use: official (if embedded as model inputs) and trend."""
+    if is_online(region):
+        return ("trend",)
     return ("official", "trend") if region in OFFICIAL_BY_REGION else ("trend",)
 
 
@@ -87,19 +161,19 @@ def official_baseline(region: str) -> Baseline:
     built = build(forecast_id, region)
     fc = official_data.FORECASTS[forecast_id]
     inputs = built.inputs
-    return Baseline("official", inputs,
-                    f"{fc.label} (vintage {fc.vintage}), reproduced by the model "
-                    f"(base year {inputs.base_year}, net migration)",
-                    inputs.base_year + inputs.n_years)
+    return Baseline("official", inputs, {
+        "en": f"{fc.label} (vintage {fc.vintage}), reproduced by the model "
+              f"(base year {inputs.base_year}, net migration)",
+        "sv": f"SCB:s prognos {fc.vintage} ({fc.label}), återskapad av modellen "
+              f"(basår {inputs.base_year}, flyttnetto)"},
+        inputs.base_year + inputs.n_years)
 
 
 @st.cache_resource(show_spinner=False)
 def trend_baseline(region: str, end_year: int) -> Baseline:
     """The trend baseline (constant rates estimated from SCB's observed figures)."""
-    from calculator.cli_run import trend_baseline as build
-
-    built = build(region, end_year)
-    return Baseline("trend", built.inputs, built.description, end_year)
+    built = online.embedded_trend_baseline(region, end_year)
+    return Baseline("trend", built.inputs, built.descriptions, end_year)
 
 
 @st.cache_resource(show_spinner=False)
@@ -129,6 +203,8 @@ def migration_levels(region: str, kind: str, end_year: int) -> dict[str, float] 
 
 def baseline(region: str, kind: str, end_year: int) -> Baseline:
     """The baseline of ``kind`` for ``region`` (official falls back to trend if absent)."""
+    if is_online(region):
+        return online_baseline(region, end_year)
     if kind == "official" and region in OFFICIAL_BY_REGION:
         return official_baseline(region)
     return trend_baseline(region, end_year)
@@ -142,6 +218,12 @@ def official_long(forecast_id: str, region: str) -> pd.DataFrame:
 
 def comparison_long(choice: str, region: str) -> tuple[pd.DataFrame | None, str]:
     """The chosen comparison's long table and its label (``None`` if there is none)."""
+    if choice == ONLINE_FORECAST and is_online(region):
+        projection = online_area(region).projection
+        if projection is None:
+            return None, ""
+        return (online_comparison_long(region),
+                f"SCB regional projection (vintage {projection['vintage'].iloc[0]})")
     if choice == OWN_FORECAST and st.session_state.get(K_OWN) is not None:
         own = st.session_state[K_OWN]
         return own, str(st.session_state.get(K_OWN_LABEL, "Egen prognos"))
@@ -149,6 +231,15 @@ def comparison_long(choice: str, region: str) -> tuple[pd.DataFrame | None, str]
         fc = official_data.FORECASTS[choice]
         return official_long(choice, region), f"{fc.label} (vintage {fc.vintage})"
     return None, ""
+
+
+@st.cache_data(show_spinner=False)
+def online_comparison_long(area: str) -> pd.DataFrame:
+    """A fetched municipality's SCB regional projection in the engine's long layout."""
+    projection = online_area(area).projection
+    assert projection is not None
+    vintage = str(projection["vintage"].iloc[0])
+    return online.projection_long(projection, f"SCB regional projection (vintage {vintage})")
 
 
 def _key(scenarios: Sequence[Scenario]) -> tuple[tuple[tuple[str, str], ...], ...]:
@@ -202,12 +293,30 @@ def comparison_table(result: ProjectionResult, comparison: pd.DataFrame | None,
     return compare(result.to_long(), pop, by="age_group", groups=groups)
 
 
+@st.cache_data(show_spinner=False)
+def followup_sheets(lang: str, region: str) -> dict[str, pd.DataFrame]:
+    """The follow-up sheets of the workbook (calculator.followup), empty if unavailable."""
+    from calculator import followup as fu
+
+    make = getattr(fu, "followup_sheets", None)
+    if make is None:
+        return {}
+    try:
+        return dict(make(lang, region=region))
+    except (CalculatorError, OSError, KeyError, ValueError):
+        return {}
+
+
 def export_bytes(kind: str, result: ProjectionResult, scenarios: Sequence[Scenario],
-                 comparison: pd.DataFrame | None, assumptions: dict[str, str]) -> bytes:
-    """The bytes of one download (built when the user clicks: see the page)."""
+                 comparison: pd.DataFrame | None, assumptions: dict[str, str],
+                 lang: str = "sv", region: str | None = None) -> bytes:
+    """The bytes of one download (built when the user clicks: see the page); the workbook
+    holds the follow-up sheets of :func:`calculator.followup.followup_sheets` too."""
     long = result.to_long()
     if kind == "xlsx":
-        return to_xlsx(long, scenarios=scenarios, comparison=comparison, assumptions=assumptions)
+        extra = followup_sheets(lang, area_code(region)) if region else {}
+        return to_xlsx(long, scenarios=scenarios, comparison=comparison, assumptions=assumptions,
+                       extra_sheets=extra or None)
     if kind == "csv_sv":
         return to_csv_swedish(long)
     if kind == "csv":

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import _charts, _common, _logic
+from app_pages import _charts, _common
 from app_pages._i18n import t
+from calculator import keyfigures
 from calculator.exceptions import InputValidationError
-from calculator.tables import EXAMPLE_PRICE_YEAR, EXAMPLE_SERVICE_NEEDS, ServiceNeed
+from calculator.tables import EXAMPLE_PRICE_YEAR, EXAMPLE_SERVICE_NEEDS
 
 lang = _common.lang()
 ss = st.session_state
@@ -27,30 +28,24 @@ if "services_table" not in ss:
     })
 edited = st.data_editor(
     ss["services_table"], key="services_editor", hide_index=True, num_rows="fixed",
-    disabled=["key", "age_group"],
+    disabled=["key"],
     column_config={
         "key": None,
         "name": st.column_config.TextColumn(t("service", lang)),
-        "age_group": st.column_config.TextColumn(t("age_group", lang)),
+        "age_group": st.column_config.TextColumn(t("age_group_edit", lang)),
         "coverage_rate": st.column_config.NumberColumn(t("coverage", lang), min_value=0.0,
                                                        max_value=1.0, step=0.01, format="%.2f"),
         "cost_sek_per_user_year": st.column_config.NumberColumn(
             t("cost_per_place", lang), min_value=0.0, step=1000.0, format="localized"),
     },
 )
-needs: list[ServiceNeed] = []
 try:
-    by_key = {n.key: n for n in EXAMPLE_SERVICE_NEEDS}
-    for row in edited.itertuples(index=False):
-        example = by_key[str(row.key)]
-        needs.append(ServiceNeed(
-            example.key, str(row.name), str(row.name), example.age_group,
-            float(row.coverage_rate), float(row.cost_sek_per_user_year), example.price_year))
-except (InputValidationError, ValueError, TypeError) as exc:
+    needs = keyfigures.service_needs_from_table(edited, EXAMPLE_SERVICE_NEEDS)
+except InputValidationError as exc:
     st.error(t("budget_error", lang, msg=str(exc)))
     needs = list(EXAMPLE_SERVICE_NEEDS)
 
-services = _logic.services_frame(batch.series, needs, batch.current, batch.comparison_name)
+services = keyfigures.services_frame(batch.series, needs, batch.current, batch.comparison_name)
 services = services.assign(service_label=services["service"])
 if batch.comparison_name is not None:
     base_year = int(batch.series.years[0])

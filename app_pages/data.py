@@ -13,7 +13,7 @@ from app_pages._i18n import fmt_number, t
 from calculator.data import official as official_data
 from calculator.data.own_forecast import read_own_forecast, read_own_forecast_text
 from calculator.data.templates import load_inputs, read_template_tables
-from calculator.exceptions import CalculatorError, InputValidationError, ScbApiError
+from calculator.exceptions import CalculatorError, InputValidationError
 from calculator.projection import project
 from calculator.results import ProjectionResult
 from calculator.scenario import PARAMETERS
@@ -22,9 +22,9 @@ lang = _common.lang()
 ss = st.session_state
 region = ss[_state.K_REGION]
 _common.page_header(t("page_data", lang), lang)
-vintage = _state.data_vintage(region)
+info = _state.area_info(region, lang)
 st.write(t("data_intro", lang))
-st.markdown(f"**{vintage.name} ({region})** — {vintage.description}")
+st.markdown(f"**{info.name} ({info.code})** — {info.description}")
 st.info(t("ckm_note", lang))
 
 st.subheader(t("official_forecasts", lang))
@@ -97,16 +97,14 @@ if templates:
 
 # ---- fetch from SCB ----------------------------------------------------------------------------
 st.subheader(t("fetch_title", lang))
-code = st.text_input(t("fetch_municipality", lang), value=region, key="fetch_code")
+st.caption(t("fetch_data_note", lang))
+code = st.text_input(t("fetch_municipality", lang), value=_state.area_code(region),
+                     key="fetch_code")
 if st.button(t("fetch_button", lang), key="fetch_button"):
-    from calculator.data.fetch import fetch_region_dataset
-    from calculator.data.pxweb import PxWebClient
-
-    with st.spinner(t("fetching", lang)):
-        try:
-            client = PxWebClient(timeout_s=(5.0, 30.0), max_tries=1)
-            dataset = fetch_region_dataset(code.strip(), 2015, client, include_tfr=False)
-        except (ScbApiError, InputValidationError, OSError) as exc:
-            st.error(t("fetch_failed", lang, msg=str(exc)))
-        else:
-            st.success(t("fetch_ok", lang, rows=len(dataset.population)))
+    key = _common.fetch_municipality(code.strip(), lang, st.container())
+    if key is not None:
+        _common.select_fetched_area(key)
+        ss["_fetch_data_msg"] = t("fetch_area_ok", lang, name=_state.online_area(key).name)
+        st.rerun()
+if "_fetch_data_msg" in ss:
+    st.success(ss.pop("_fetch_data_msg"))

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import _charts, _common, _logic, _state
+from app_pages import _charts, _common, _state
 from app_pages._i18n import fmt_number, fmt_pct, t
+from calculator import controls, keyfigures
 from calculator.exceptions import InputValidationError
 from calculator.export import scenario_to_toml
 from calculator.grid import FEMALE, MALE
@@ -71,7 +72,7 @@ def _save() -> None:
     params = dict(ss[_state.K_SCENARIO])
     taken = [p.get("name", PARAMETERS["name"].default) for p in ss[_state.K_SAVED]]
     taken.append(str(params.get("name", PARAMETERS["name"].default)))
-    params["name"] = _logic.unique_name(str(params.get("name", PARAMETERS["name"].default)),
+    params["name"] = controls.unique_name(str(params.get("name", PARAMETERS["name"].default)),
                                         taken)
     ss[_state.K_SAVED] = [*ss[_state.K_SAVED], params]
 
@@ -97,7 +98,7 @@ def _load_uploaded_toml() -> None:
     ss.pop(W + "name", None)
     ss.pop(W + "end_year", None)
     ss.pop(W + "baseline", None)
-    ss[_state.K_SCENARIO] = {**scenario.to_query_params(), "region": region}
+    ss[_state.K_SCENARIO] = {**scenario.to_query_params(), "region": _state.area_code(region)}
     ss["_toml_msg"] = ("ok", t("upload_ok", lang, name=scenario.name))
 
 
@@ -133,8 +134,8 @@ default_target = int(min(first_year + 10, end_year))
 for key in ("fertility.target_year", "mortality.target_year"):
     _ensure(key, default_target, first_year, end_year)
 tfr_p = PARAMETERS["fertility.tfr_target"]
-tfr_base = _logic.round_to_step(
-    _logic.baseline_tfr(inputs, ss[W + "fertility.target_year"]), tfr_p.step or 0.01)
+tfr_base = controls.round_to_step(
+    controls.baseline_tfr(inputs, ss[W + "fertility.target_year"]), tfr_p.step or 0.01)
 _ensure("fertility.tfr_target", tfr_base, tfr_p.min, tfr_p.max)
 side.slider(_common.param_label("fertility.tfr_target", lang), float(tfr_p.min or 0),
             float(tfr_p.max or 4), step=float(tfr_p.step or 0.01), key=W + "fertility.tfr_target",
@@ -154,7 +155,7 @@ mort_year = ss[W + "mortality.target_year"]
 for key, sex in (("mortality.e0_female_target_years", FEMALE),
                  ("mortality.e0_male_target_years", MALE)):
     p = PARAMETERS[key]
-    e0_base = _logic.round_to_step(_logic.baseline_e0(inputs, mort_year, sex), p.step or 0.1)
+    e0_base = controls.round_to_step(controls.baseline_e0(inputs, mort_year, sex), p.step or 0.1)
     _ensure(key, e0_base, p.min, p.max)
     side.slider(_common.param_label(key, lang), float(p.min or 60), float(p.max or 100),
                 step=float(p.step or 0.1), key=W + key, format="%.1f")
@@ -211,18 +212,22 @@ if "_toml_msg" in ss:
 values = {key: ss[W + key] for key in CONTROL_KEYS}
 if not can_change_migration:
     values.update({key: PARAMETERS[key].default for key in MIGRATION_KEYS})
-fixed = {"name": ss[W + "name"] or str(PARAMETERS["name"].default), "region": region,
+fixed = {"name": ss[W + "name"] or str(PARAMETERS["name"].default),
+         "region": _state.area_code(region),
          "end_year": end_year, "baseline": kind}
 try:
-    current = _logic.scenario_from_controls(values, ss["_defaults"], fixed)
+    current = controls.scenario_from_controls(values, ss["_defaults"], fixed)
 except InputValidationError as exc:
     st.error(str(exc))
-    current = Scenario(name=fixed["name"], region=region, end_year=end_year, baseline=kind)
-ss[_state.K_SCENARIO] = {**current.to_query_params(), "region": region}
+    current = Scenario(name=fixed["name"], region=_state.area_code(region), end_year=end_year,
+                       baseline=kind)
+ss[_state.K_SCENARIO] = {**current.to_query_params(), "region": _state.area_code(region)}
 
 query = dict(current.to_query_params())
 if lang == "en":
     query["lang"] = "en"
+if _state.is_online(region):
+    query["src"] = "scb"
 cmp_choice = ss.get(_state.K_COMPARISON, _state.NO_COMPARISON)
 if cmp_choice != _common.comparison_options(region)[0]:
     query["cmp"] = cmp_choice
@@ -237,7 +242,7 @@ if ss.get("_url_error"):
 st.caption(t("baseline_line", lang, desc=(
     t("baseline_official_desc", lang, cmp=_common.comparison_label(
         _state.OFFICIAL_BY_REGION[region], lang), base_year=inputs.base_year)
-    if kind == "official" else base.description)))
+    if kind == "official" else base.describe(lang))))
 if kind == "trend" and batch.comparison is not None:
     st.info(t("baseline_trend_note", lang))
 st.caption(t("share_link", lang))
@@ -249,7 +254,7 @@ if ss.get("key_year") not in years:
     ss["key_year"] = key_default
 st.subheader(t("key_figures", lang))
 key_year = int(st.select_slider(t("key_year", lang), options=years, key="key_year"))
-figures = _logic.key_figures(batch.series, batch.current, batch.comparison_name,
+figures = keyfigures.key_figures(batch.series, batch.current, batch.comparison_name,
                              batch.result.base_year, key_year)
 metric_cols = st.columns(4)
 for i, fig in enumerate(figures):
@@ -269,9 +274,9 @@ for i, fig in enumerate(figures):
 # ---- downloads (built on click; the page does not rerun) -------------------------------------
 st.subheader(t("downloads", lang))
 assumptions = {
-    "Område": f"{region}",
-    "Utgångsläge": base.description,
-    "Data": _state.data_vintage(region).description,
+    "Område": f"{_state.area_code(region)}",
+    "Utgångsläge": base.describe("sv"),
+    "Data": _state.area_info(region, "sv").description,
     "Jämförelse": batch.comparison_name or "ingen",
 }
 dl = st.columns(4)
@@ -281,38 +286,39 @@ dl[0].download_button(
     t("dl_xlsx", lang),
     data=lambda: _state.export_bytes("xlsx", result, scenarios,
                                      _state.comparison_table(result, cmp_long, cmp_name),
-                                     assumptions),
-    file_name=f"befolkning_{region}.xlsx", key="dl_xlsx", on_click="ignore",
+                                     assumptions, lang, region),
+    file_name=f"befolkning_{_state.area_code(region)}.xlsx", key="dl_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 dl[1].download_button(
     t("dl_csv_sv", lang), data=lambda: _state.export_bytes("csv_sv", result, scenarios, None, {}),
-    file_name=f"befolkning_{region}_sv.csv", key="dl_csv_sv", on_click="ignore", mime="text/csv")
+    file_name=f"befolkning_{_state.area_code(region)}_sv.csv", key="dl_csv_sv",
+    on_click="ignore", mime="text/csv")
 dl[2].download_button(
     t("dl_csv", lang), data=lambda: _state.export_bytes("csv", result, scenarios, None, {}),
-    file_name=f"befolkning_{region}.csv", key="dl_csv", on_click="ignore", mime="text/csv")
+    file_name=f"befolkning_{_state.area_code(region)}.csv", key="dl_csv", on_click="ignore", mime="text/csv")
 dl[3].download_button(
     t("dl_toml", lang), data=scenario_to_toml(current), file_name="scenario.toml",
     key="dl_toml", on_click="ignore", mime="application/toml")
 
 # ---- charts, each with its table as text alternative -----------------------------------------
 series = batch.series
-totals = _logic.totals_frame(series)
-diffs = (_logic.difference_frame(series, batch.comparison_name)
+totals = keyfigures.totals_frame(series)
+diffs = (keyfigures.difference_frame(series, batch.comparison_name)
          if batch.comparison_name else totals.iloc[0:0])
 _common.show_chart(_charts.total_population_chart(totals, diffs, batch.comparison_name, lang),
                    t("total_pop_title", lang))
 with st.expander(t("chart_table", lang)):
-    st.dataframe(_common.formatted(_logic.totals_wide(series), lang), hide_index=True)
+    st.dataframe(_common.formatted(keyfigures.totals_wide(series), lang), hide_index=True)
 
-groups = _logic.groups_frame(series)
+groups = keyfigures.groups_frame(series)
 _common.show_chart(_charts.groups_chart(groups, batch.comparison_name, lang),
                    t("groups_title", lang), width="content")
 with st.expander(t("chart_table", lang)):
-    st.dataframe(_common.formatted(_logic.groups_wide(series), lang), hide_index=True)
+    st.dataframe(_common.formatted(keyfigures.groups_wide(series), lang), hide_index=True)
 
 left, right = st.columns([3, 2])
-scen_pyr = _logic.pyramid_frame(series, batch.current, key_year)
-ref_pyr = (_logic.pyramid_frame(series, batch.comparison_name, key_year)
+scen_pyr = keyfigures.pyramid_frame(series, batch.current, key_year)
+ref_pyr = (keyfigures.pyramid_frame(series, batch.comparison_name, key_year)
            if batch.comparison_name else None)
 with left:
     _common.show_chart(_charts.pyramid_chart(scen_pyr, ref_pyr, key_year, lang),
@@ -330,18 +336,24 @@ with right:
             table[f"{t('male', lang)} ({t('official', lang)})"] = ref_values[n:]
         st.dataframe(_common.formatted(table, lang), hide_index=True)
 
-components = _logic.components_frame(batch.result)
-_common.show_chart(_charts.components_chart(components, lang), t("components_title", lang),
-                   width="content")
+components = keyfigures.components_frame(batch.result)
+if batch.comparison_name is not None:
+    published = keyfigures.comparison_components_frame(
+        batch.comparison, batch.comparison_name, [int(y) for y in batch.result.flow_years])
+    components = pd.concat([components, published], ignore_index=True)
+    if published.empty:
+        st.caption(t("components_no_official", lang))
+_common.show_chart(_charts.components_chart(components, lang, batch.comparison_name),
+                   t("components_title", lang), width="content")
 with st.expander(t("chart_table", lang)):
-    st.dataframe(_common.formatted(_logic.components_wide(components), lang), hide_index=True)
+    st.dataframe(_common.formatted(keyfigures.components_wide(components), lang), hide_index=True)
 
 st.subheader(t("table_title", lang))
 if batch.comparison_name is None:
     st.info(t("cmp_missing", lang) if len(_common.comparison_options(region)) == 1
             else t("cmp_none", lang))
 else:
-    table = _logic.comparison_by_group(series, batch.current, batch.comparison_name)
+    table = keyfigures.comparison_by_group(series, batch.current, batch.comparison_name)
     table = table.assign(rel_diff=[fmt_pct(v, lang, 1, sign=True) for v in table["rel_diff"]])
     table = _common.formatted(table, lang).rename(columns={
         "year": t("year", lang), "age_group": t("age_group", lang),

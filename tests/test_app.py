@@ -177,6 +177,9 @@ def test_downloads_are_valid_files(app: AppTest, captured: dict[str, Any]) -> No
     assert list(SHEET_NAMES) == book.sheetnames[: len(SHEET_NAMES)]
     comparison_rows = list(book["Jämförelse"].iter_rows(values_only=True))
     assert len(comparison_rows) > 10
+    # the follow-up sheets of calculator.followup (fertility, municipal TFR, Luleå outcome)
+    assert "Uppföljning fruktsamhet" in book.sheetnames
+    assert "Uppföljning utfall" in book.sheetnames
     swedish = pd.read_csv(io.BytesIO(captured["befolkning_2580_sv.csv"]()), sep=";", decimal=",",
                           encoding="utf-8-sig")
     pop = swedish.loc[(swedish["Variabel"] == "Folkmängd 31 dec") & (swedish["År"] == 2040)]
@@ -286,10 +289,51 @@ def test_fetch_from_scb_fails_clearly_when_offline(
     monkeypatch.setenv("SCB_API_BASE_URL", "http://127.0.0.1:9/api/v2/")
     monkeypatch.setenv("BEFOLKNINGSKALKYLATORN_CACHE", str(tmp_path))
     app.switch_page("app_pages/data.py").run()
-    next(b for b in app.button if b.label == "Hämta folkmängd från SCB").click().run()
+    next(b for b in app.button if b.label == "Hämta kommunen från SCB").click().run()
     assert not app.exception
     assert any("SCB kunde inte nås" in e.value for e in app.error)
     assert any("inbyggda siffrorna" in e.value for e in app.error)
+    assert app.session_state["region"] == "2580"  # still on the embedded data
+    app.switch_page("app_pages/scenario.py").run()
+    assert not app.exception and app.metric
+
+
+def test_a_municipality_fetched_from_scb_projects_and_compares(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The loopback SCB serves Luleå's real figures (tests/fixtures/pxweb): fetched through the
+    client, Luleå becomes an area of its own (trend baseline) compared with SCB's regional
+    projection fetched with it (published total 2050: 79,614, SOURCES.md section 18)."""
+    from tests.pxweb_server import running_server
+
+    monkeypatch.setenv("BEFOLKNINGSKALKYLATORN_CACHE", str(tmp_path))
+    with running_server() as (url, _fake):
+        monkeypatch.setenv("SCB_API_BASE_URL", url)
+        at = new_app()
+        assert len(at.selectbox(key="fetch_pick").options) >= 289
+        at.selectbox(key="fetch_pick").set_value("2580")
+        at.button(key="fetch_online").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["region"] == "scb:2580"
+    assert any("hämtad från SCB" in s.value for s in at.success)
+    assert "Luleå (2580) – hämtad från SCB" in at.selectbox(key="region").options
+    assert at.selectbox(key="comparison").value == "scb_online"
+    assert at.query_params["src"] == "scb"  # region 2580 is the default: not in the link
+    figures = metrics(at)
+    assert figures["Folkmängd 2029 (om 5 år)"] > 70_000
+    differences = deltas(at)
+    assert differences  # the comparison is SCB's fetched projection
+    assert "Jämförelse" in at.dataframe[-1].value.columns  # comparison by age group
+    at.slider(key="ctl:end_year").set_value(2050).run()
+    at.select_slider(key="key_year").set_value(2050).run()
+    assert not at.exception
+    label = "Folkmängd 2050"
+    assert metrics(at)[label] - deltas(at)[label] == pytest.approx(79_614, abs=1)
+    at.slider(key=TFR).set_value(round(at.slider(key=TFR).value + 0.4, 2)).run()
+    assert not at.exception
+    assert metrics(at)["Folkmängd 2029 (om 5 år)"] > figures["Folkmängd 2029 (om 5 år)"]
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    assert any("Hämtat från SCB:s PxWebApi" in m.value for m in at.markdown)
 
 
 def test_trend_baseline_is_compared_with_scbs_forecast(app: AppTest) -> None:

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app_pages import _charts, _logic
+from app_pages import _charts
 from app_pages._i18n import NBSP, STRINGS, fmt_number, fmt_pct, fmt_year, t
+from calculator import controls, keyfigures
 from calculator.compare import compare
 from calculator.data.official import load_official_long
+from calculator.exceptions import InputValidationError
 from calculator.grid import N_AGES
 from calculator.projection import project
 from calculator.scenario import FertilityChange, Scenario, apply_scenarios
@@ -42,7 +44,7 @@ def test_every_string_has_both_languages() -> None:
 
 
 @pytest.fixture(scope="module")
-def series() -> _logic.Series:
+def series() -> keyfigures.Series:
     """Two scenarios of the engine's test inputs plus a made-up comparison of the same shape
     (the builders only need the layout)."""
     inputs = make_inputs(n_years=26)
@@ -51,7 +53,7 @@ def series() -> _logic.Series:
                                              fertility=FertilityChange(2.5, 2030))])
     result = project(base)
     official = (result.years, np.asarray(result.pop_count_year_sex_age)[0, 0] * 1.01)
-    return _logic.combine(result, official, "Jämförelse")
+    return keyfigures.combine(result, official, "Jämförelse")
 
 
 def _spec(chart: object) -> dict:  # type: ignore[type-arg]
@@ -72,9 +74,9 @@ def _all(spec: object, key: str) -> list[object]:
     return found
 
 
-def test_total_population_chart_spec(series: _logic.Series) -> None:
-    totals = _logic.totals_frame(series)
-    diffs = _logic.difference_frame(series, "Jämförelse")
+def test_total_population_chart_spec(series: keyfigures.Series) -> None:
+    totals = keyfigures.totals_frame(series)
+    diffs = keyfigures.difference_frame(series, "Jämförelse")
     spec = _spec(_charts.total_population_chart(totals, diffs, "Jämförelse", "sv"))
     assert spec["config"]["locale"]["number"] == {
         "decimal": ",", "thousands": NBSP, "grouping": [3], "currency": ["", f"{NBSP}kr"]}
@@ -89,17 +91,17 @@ def test_total_population_chart_spec(series: _logic.Series) -> None:
     assert set(diffs["series"]) == {"A", "B"}
 
 
-def test_english_locale_and_titles(series: _logic.Series) -> None:
-    spec = _spec(_charts.groups_chart(_logic.groups_frame(series), "Jämförelse", "en"))
+def test_english_locale_and_titles(series: keyfigures.Series) -> None:
+    spec = _spec(_charts.groups_chart(keyfigures.groups_frame(series), "Jämförelse", "en"))
     assert spec["config"]["locale"]["number"]["decimal"] == "."
     assert "Population (persons)" in json.dumps(_all(spec, "title"))
     assert spec["facet"]["field"] == "age_group"
     assert spec["resolve"]["scale"]["y"] == "independent"
 
 
-def test_pyramid_has_comparison_outline(series: _logic.Series) -> None:
-    scen = _logic.pyramid_frame(series, "B", 2040)
-    ref = _logic.pyramid_frame(series, "Jämförelse", 2040)
+def test_pyramid_has_comparison_outline(series: keyfigures.Series) -> None:
+    scen = keyfigures.pyramid_frame(series, "B", 2040)
+    ref = keyfigures.pyramid_frame(series, "Jämförelse", 2040)
     spec = _spec(_charts.pyramid_chart(scen, ref, 2040, "sv"))
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["bar", "line"]
@@ -108,14 +110,14 @@ def test_pyramid_has_comparison_outline(series: _logic.Series) -> None:
     assert len(scen) == 2 * N_AGES and (scen["population"] >= 0).all()
 
 
-def test_components_and_service_charts(series: _logic.Series) -> None:
+def test_components_and_service_charts(series: keyfigures.Series) -> None:
     inputs = make_inputs(n_years=26)
     result = project(apply_scenarios(inputs, [Scenario(name="A", region="2580")]))
-    comp = _logic.components_frame(result)
+    comp = keyfigures.components_frame(result)
     assert set(comp["component"]) == {"births", "deaths", "net_migration"}
     spec = _spec(_charts.components_chart(comp, "sv"))
     assert "personer per år" in json.dumps(_all(spec, "title"), ensure_ascii=False)
-    services = _logic.services_frame(series, EXAMPLE_SERVICE_NEEDS, "B", "Jämförelse")
+    services = keyfigures.services_frame(series, EXAMPLE_SERVICE_NEEDS, "B", "Jämförelse")
     spec = _spec(_charts.services_chart(services.assign(service_label=services["service"]),
                                         "cost_msek", "Jämförelse", "sv"))
     assert "Kostnad (mnkr)" in json.dumps(_all(spec, "title"), ensure_ascii=False)
@@ -124,8 +126,8 @@ def test_components_and_service_charts(series: _logic.Series) -> None:
 def test_services_frame_matches_calculator_tables() -> None:
     inputs = make_inputs(n_years=26)
     result = project(apply_scenarios(inputs, [Scenario(name="A", region="2580")]))
-    series = _logic.combine(result, None, "")
-    ours = _logic.services_frame(series, EXAMPLE_SERVICE_NEEDS, "A", None)
+    series = keyfigures.combine(result, None, "")
+    ours = keyfigures.services_frame(series, EXAMPLE_SERVICE_NEEDS, "A", None)
     theirs = service_needs(result.to_long(), EXAMPLE_SERVICE_NEEDS)
     merged = ours.merge(theirs.assign(service=theirs["service_sv"]), on=["service", "year"])
     assert len(merged) == len(theirs)
@@ -138,8 +140,8 @@ def test_fast_comparison_table_equals_compare() -> None:
     inputs = make_inputs(n_years=26)
     result = project(apply_scenarios(inputs, [Scenario(name="A", region="2580")]))
     official = load_official_long("scb_regional_2024", "2580")
-    series = _logic.combine(result, _logic.official_cube(official), "SCB")
-    ours = _logic.comparison_by_group(series, "A", "SCB")
+    series = keyfigures.combine(result, keyfigures.official_cube(official), "SCB")
+    ours = keyfigures.comparison_by_group(series, "A", "SCB")
     groups = [(g.label, g.low, 100 if g.high is None else g.high) for g in PLANNING_GROUPS]
     theirs = compare(result.to_long(), official.loc[official["variable"] == "population"],
                      by="age_group", groups=groups)
@@ -155,11 +157,11 @@ def test_key_figures_and_dependency_ratio() -> None:
     cube[0, 10] = 30.0  # young
     cube[1, 30] = 100.0  # working age
     cube[1, 70] = 45.0  # old
-    assert _logic.dependency_ratio(cube) == pytest.approx(0.75)  # SCB's definition
+    assert keyfigures.dependency_ratio(cube) == pytest.approx(0.75)  # SCB's definition
     years = np.array([2024, 2025, 2026])
     pop = np.stack([np.stack([cube, cube * 2, cube * 3])] * 2)
-    series = _logic.Series(("s", "r"), years, pop)
-    figs = {f.key: f for f in _logic.key_figures(series, "s", "r", 2024, 2026)}
+    series = keyfigures.Series(("s", "r"), years, pop)
+    figs = {f.key: f for f in keyfigures.key_figures(series, "s", "r", 2024, 2026)}
     assert figs["pop_in_5"].year == 2026  # clipped to the horizon
     assert figs["pop_year"].value == pytest.approx(3 * 175.0)
     assert figs["aged_80"].value == 0.0 and figs["children_6_15"].value == pytest.approx(90.0)
@@ -171,19 +173,54 @@ def test_scenario_from_controls_leaves_untouched_controls_out() -> None:
                 "fertility.mean_age_shift_years": 0.0, "mortality.target_year": 2035}
     values = dict(defaults)
     fixed = {"name": "x", "region": "2580", "end_year": 2050, "baseline": "official"}
-    assert _logic.scenario_from_controls(values, defaults, fixed).is_identity
+    assert controls.scenario_from_controls(values, defaults, fixed).is_identity
     values["fertility.tfr_target"] = 1.8
-    scen = _logic.scenario_from_controls(values, defaults, fixed)
+    scen = controls.scenario_from_controls(values, defaults, fixed)
     assert scen.to_query_params() == {"name": "x", "fertility.tfr_target": "1.8",
                                       "fertility.target_year": "2035"}
-    assert _logic.round_to_step(1.43521, 0.01) == 1.44
+    assert controls.round_to_step(1.43521, 0.01) == 1.44
 
 
 def test_official_cube_reads_the_long_table() -> None:
     official = load_official_long("scb_regional_2024", "2580")
-    years, cube = _logic.official_cube(official)  # type: ignore[misc]
+    years, cube = keyfigures.official_cube(official)  # type: ignore[misc]
     assert years[0] == 2024 and years[-1] == 2050
     # SCB's regional projection for Luleå, 31 Dec 2024, total 79 374 (content 000005RC; the
     # same figure is doctested in calculator.data.official).
     assert round(float(cube[0].sum())) == 79374
-    assert _logic.official_cube(pd.DataFrame(columns=official.columns)) is None
+    assert keyfigures.official_cube(pd.DataFrame(columns=official.columns)) is None
+
+
+def test_service_needs_from_an_edited_table() -> None:
+    table = pd.DataFrame({
+        "key": [n.key for n in EXAMPLE_SERVICE_NEEDS],
+        "name": [n.name_sv for n in EXAMPLE_SERVICE_NEEDS],
+        "age_group": [n.age_group.label for n in EXAMPLE_SERVICE_NEEDS],
+        "coverage_rate": [n.coverage_rate for n in EXAMPLE_SERVICE_NEEDS],
+        "cost_sek_per_user_year": [n.cost_sek_per_user_year for n in EXAMPLE_SERVICE_NEEDS],
+    })
+    needs = keyfigures.service_needs_from_table(table, EXAMPLE_SERVICE_NEEDS)
+    assert [(n.key, n.age_group, n.coverage_rate, n.cost_sek_per_user_year) for n in needs] == [
+        (n.key, n.age_group, n.coverage_rate, n.cost_sek_per_user_year)
+        for n in EXAMPLE_SERVICE_NEEDS]
+    table.loc[0, "age_group"] = "1-6"
+    assert keyfigures.service_needs_from_table(table, EXAMPLE_SERVICE_NEEDS)[0].age_group.ages \
+        == range(1, 7)
+    table.loc[0, "age_group"] = "1-5,6"
+    with pytest.raises(InputValidationError, match="row 1, column age_group"):
+        keyfigures.service_needs_from_table(table, EXAMPLE_SERVICE_NEEDS)
+    table.loc[0, "age_group"] = "5-1"
+    with pytest.raises(InputValidationError):
+        keyfigures.service_needs_from_table(table, EXAMPLE_SERVICE_NEEDS)
+
+
+def test_comparison_components_of_the_national_forecast() -> None:
+    official = load_official_long("scb_national_2025", "00")
+    frame = keyfigures.comparison_components_frame(official, "SCB", range(2025, 2031))
+    assert set(frame["component"]) == {"births", "deaths", "net_migration"}
+    births = frame.loc[frame["component"] == "births"].set_index("year")["persons"]
+    assert births[2026] == 96_857  # SCB's projected births 2026 (BE0401, vintage 2025)
+    assert keyfigures.comparison_components_frame(
+        load_official_long("scb_regional_2024", "2580"), "SCB", range(2025, 2031)).empty
+    wide = keyfigures.components_wide(frame)
+    assert list(wide.columns) == ["year", "SCB: births", "SCB: deaths", "SCB: net_migration"]

@@ -64,6 +64,7 @@ class TrendBaseline:
     inputs: ProjectionInputs
     description: str
     base_year: int
+    descriptions: dict[str, str] = field(default_factory=dict)  # by language ("sv", "en")
 
 
 @dataclass(frozen=True)
@@ -207,18 +208,18 @@ def online_trend_baseline(area: OnlineArea, end_year: int, lang: Lang = "sv") ->
         base_year=frames.base_year, end_year=end_year, srb=frames.srb_males_per_female,
         scenario="trend")
     w = frames.windows
-    if lang == "sv":
-        text = (f"Trendframskrivning för {area.name} ({area.code}) på data hämtade från SCB, "
+    texts = {
+        "sv": (f"Trendframskrivning för {area.name} ({area.code}) på data hämtade från SCB, "
                 f"basår {frames.base_year} (31 dec): fruktsamhet och dödlighet "
                 f"{_span(w['rates'])} (referens {frames.reference_region}, "
                 f"{_span(w['reference'])}), flyttningar {_span(w['migration'])} "
-                "(bruttoflöden).")
-    else:
-        text = (f"Trend baseline for {area.name} ({area.code}) on data fetched from SCB, base "
-                f"year {frames.base_year} (31 Dec): fertility and mortality "
-                f"{_span(w['rates'])} (reference {frames.reference_region}, "
-                f"{_span(w['reference'])}), migration {_span(w['migration'])} (gross flows).")
-    return TrendBaseline(inputs, text, frames.base_year)
+                "(bruttoflöden)."),
+        "en": (f"Trend baseline for {area.name} ({area.code}) on data fetched from SCB, base "
+               f"year {frames.base_year} (31 Dec): fertility and mortality "
+               f"{_span(w['rates'])} (reference {frames.reference_region}, "
+               f"{_span(w['reference'])}), migration {_span(w['migration'])} (gross flows)."),
+    }
+    return TrendBaseline(inputs, texts[lang], frames.base_year, texts)
 
 
 def embedded_trend_baseline(region: str, end_year: int, lang: Lang = "sv") -> TrendBaseline:
@@ -232,8 +233,6 @@ def embedded_trend_baseline(region: str, end_year: int, lang: Lang = "sv") -> Tr
         frames.population, frames.fertility, frames.mortality, frames.migration,
         base_year=frames.base_year, end_year=end_year, srb=frames.srb_males_per_female,
         scenario="trend")
-    if lang == "en":
-        return TrendBaseline(inputs, frames.description, frames.base_year)
     w, rw = frames.windows, frames.reference_years
     gross = embedded.data_vintage(region).migration_years != ""
     name = embedded.data_vintage(region).name
@@ -244,7 +243,8 @@ def embedded_trend_baseline(region: str, end_year: int, lang: Lang = "sv") -> Tr
     if frames.reference_region:
         text += (f"; referens {frames.reference_region} (fruktsamhet "
                  f"{_span(rw['fertility'])}, dödlighet {_span(rw['mortality'])})")
-    return TrendBaseline(inputs, text + ".", frames.base_year)
+    texts = {"sv": text + ".", "en": frames.description}
+    return TrendBaseline(inputs, texts[lang], frames.base_year, texts)
 
 
 def vintage_text(vintage: embedded.DataVintage, lang: Lang = "sv") -> str:
