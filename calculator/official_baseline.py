@@ -33,7 +33,9 @@ embedded official data through :mod:`calculator.data.official`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -87,6 +89,13 @@ def death_prob_from_parallelogram_rates(deaths: FloatArray, mean_pop: FloatArray
     return death_prob_from_hazards(mu)
 
 
+#: The gross profiles of a region, keyed by the engine's array names, each (T, 2, 101).
+GROSS_PROFILES: Final = (
+    "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
+    "outmig_rate_year_sex_age",
+)
+
+
 def baseline_inputs_from_targets(
     pop_target_year_sex_age: FloatArray,
     fert_rate_year_age: FloatArray,
@@ -96,23 +105,45 @@ def baseline_inputs_from_targets(
     base_year: int,
     scenario: str,
     region: str,
+    gross_profiles: Mapping[str, FloatArray] | None = None,
 ) -> ProjectionInputs:
-    """Net-mode inputs whose projection reproduces ``pop_target_year_sex_age`` (pure).
+    """Inputs whose projection reproduces ``pop_target_year_sex_age`` (pure).
 
     ``pop_target_year_sex_age`` (T+1, 2, 101): target stocks on 31 Dec of ``base_year`` ..
-    ``base_year + T``; the other arrays are for the T projection years. The net migrants are
-    solved from the engine's kernel (see :mod:`calculator.projection`): with ``S`` the aged
-    start stock, ``mu`` the hazard, ``g = (1 - e^-mu) / mu``, ``A = (P - S e^-mu) / g``, and at
-    age 0 the births (fertility x mean female population of the target, split by the sex
-    ratio) are subtracted.
+    ``base_year + T``; the other arrays are for the T projection years.
+
+    Without ``gross_profiles`` the inputs are in net mode: the net migrants are the residual
+    of the engine's kernel (see :mod:`calculator.projection`). With ``S`` the aged start stock,
+    ``h`` the hazard of leaving, ``g = (1 - e^-h) / h``, the arrivals are
+    ``A = (P - S e^-h) / g``, and at age 0 the births (fertility x mean female population of
+    the target, split by the sex ratio) are subtracted.
+
+    With ``gross_profiles`` (keys :data:`GROSS_PROFILES`: immigrant and in-migrant counts,
+    persons per year; emigration and out-migration rates, per person-year; each (T, 2, 101))
+    the inputs are in gross mode: the rates join the hazard (``h = mu + e + o``), the counts
+    ``I + N`` arrive, and the residual ``R = A - I - N`` is the signed net adjustment
+    (``netmig_count_year_sex_age``) the engine adds to the arrivals. Every year's cells depend
+    only on that year's targets, so all years are solved at once.
     """
     target = np.asarray(pop_target_year_sex_age, dtype=np.float64)
     mu = hazards_from_death_prob(np.asarray(death_prob_year_sex_age, dtype=np.float64))
+    hazard = mu
+    flows: dict[str, FloatArray] = {}
+    if gross_profiles is not None:
+        missing = [n for n in GROSS_PROFILES if n not in gross_profiles]
+        if missing:
+            raise InputValidationError(
+                f"gross profiles lack {', '.join(missing)}; required: {', '.join(GROSS_PROFILES)}",
+                location="baseline_inputs_from_targets: gross_profiles",
+            )
+        flows = {n: np.broadcast_to(np.asarray(gross_profiles[n], dtype=np.float64), mu.shape)
+                 for n in GROSS_PROFILES}
+        hazard = flows["emig_rate_year_sex_age"] + flows["outmig_rate_year_sex_age"] + mu
     aged = age_cohort(target[:-1])
     end = target[1:]
-    leave = -np.expm1(-mu)
+    leave = -np.expm1(-hazard)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(mu > 1e-12, leave / np.where(mu > 1e-12, mu, 1.0), 1.0)
+        g = np.where(hazard > 1e-12, leave / np.where(hazard > 1e-12, hazard, 1.0), 1.0)
     arrivals = (end - aged * (1.0 - leave)) / g
     mean_female = 0.5 * (aged[:, FEMALE] + end[:, FEMALE])
     births_total = (np.asarray(fert_rate_year_age) * mean_female).sum(axis=-1)
@@ -120,21 +151,81 @@ def baseline_inputs_from_targets(
     births_f = births_total / (1.0 + srb)
     arrivals[:, FEMALE, 0] -= births_f
     arrivals[:, MALE, 0] -= births_total - births_f
-    # The kernel caps net out-migration at the aged stock (at age 0 at zero: births are added
-    # after the cap); stay exactly on the cap where rounding put a solution just beyond it.
+    counts = np.zeros_like(arrivals)
+    if flows:
+        counts = flows["immig_count_year_sex_age"] + flows["inmig_count_year_sex_age"]
+    # The kernel caps the arrivals at minus the aged stock's survivors (at age 0 at minus the
+    # births, added after the cap); stay on the cap where rounding put a solution just beyond.
     floor = -aged * (1.0 - leave) / g
-    arrivals = np.maximum(arrivals, floor * (1.0 - 1e-12))
+    arrivals = np.maximum(arrivals, floor + 1e-12 * (np.abs(floor) + counts))
+    net = arrivals - counts
+    batch = (np.newaxis, np.newaxis)
+    gross = {n: a[batch] for n, a in flows.items()}
     return ProjectionInputs(
         base_year=base_year,
-        pop_count_sex_age_base=target[0][np.newaxis, np.newaxis],
-        fert_rate_year_age=np.asarray(fert_rate_year_age)[np.newaxis, np.newaxis],
-        death_prob_year_sex_age=np.asarray(death_prob_year_sex_age)[np.newaxis, np.newaxis],
-        netmig_count_year_sex_age=arrivals[np.newaxis, np.newaxis],
-        srb_males_per_female_year=srb[np.newaxis, np.newaxis],
-        migration_mode="net",
+        pop_count_sex_age_base=target[0][batch],
+        fert_rate_year_age=np.asarray(fert_rate_year_age)[batch],
+        death_prob_year_sex_age=np.asarray(death_prob_year_sex_age)[batch],
+        immig_count_year_sex_age=gross.get("immig_count_year_sex_age"),
+        emig_rate_year_sex_age=gross.get("emig_rate_year_sex_age"),
+        inmig_count_year_sex_age=gross.get("inmig_count_year_sex_age"),
+        outmig_rate_year_sex_age=gross.get("outmig_rate_year_sex_age"),
+        netmig_count_year_sex_age=net[batch],
+        srb_males_per_female_year=srb[batch],
+        migration_mode="gross" if flows else "net",
         scenarios=(scenario,),
         regions=(region,),
     )
+
+
+def trend_gross_profiles(region: str, years: np.ndarray) -> dict[str, FloatArray] | None:
+    """The trend baseline's gross migration profiles of ``region`` for the calendar ``years``.
+
+    Immigrant and in-migrant counts (persons per year) and emigration and out-migration rates
+    (per person-year) by sex and age reached, each (T, 2, 101): the means of the last five
+    observed years in SCB's migration statistics (Flyttningar97, embedded), see
+    :func:`calculator.data.baseline.trend_baseline_frames`. ``None`` if the embedded data have
+    no gross flows for the region (Sweden, ``00``, among them). Years after the trend's
+    horizon take its last year (its flows are constant).
+    """
+    from calculator.data.baseline import trend_baseline_inputs
+    from calculator.data.embedded import available_regions
+
+    regions = available_regions().set_index("region")
+    if region not in regions.index or regions.loc[region, "migration_years"] == "":
+        return None
+    trend = trend_baseline_inputs(region, int(years[-1]))
+    if trend.migration_mode != "gross":
+        return None
+    index = np.clip(np.asarray(years) - trend.years[0], 0, trend.n_years - 1)
+    return {n: np.asarray(getattr(trend, n))[0, 0][index] for n in GROSS_PROFILES}
+
+
+def residual_migration_summary(inputs: ProjectionInputs) -> pd.DataFrame:
+    """The net adjustment of a gross-mode baseline beside its gross flows, by year (persons).
+
+    Columns: year, immigrants, emigrants, in_migrants, out_migrants (the engine's flows),
+    residual_net (sum of the signed adjustment ``R``), residual_abs (sum of ``|R|`` over sex
+    and age). First scenario and region.
+    """
+    result = project(inputs)
+
+    def total(arr: FloatArray | None) -> FloatArray:
+        if arr is None:
+            return np.zeros(inputs.n_years)
+        summed: FloatArray = np.asarray(arr, dtype=np.float64)[0, 0].sum(axis=(-2, -1))
+        return summed
+
+    net = result.netmig_count_year_sex_age
+    return pd.DataFrame({
+        "year": inputs.years,
+        "immigrants": total(result.immig_count_year_sex_age),
+        "emigrants": total(result.emig_count_year_sex_age),
+        "in_migrants": total(result.inmig_count_year_sex_age),
+        "out_migrants": total(result.outmig_count_year_sex_age),
+        "residual_net": total(net),
+        "residual_abs": total(None if net is None else np.abs(net)),
+    })
 
 
 def _srb_from_newborns(end_age0: FloatArray, death_prob_age0: FloatArray) -> FloatArray:
@@ -222,7 +313,8 @@ def regional_baseline(
     factor = births_needed / births_pattern
     fert = pattern_year_age * factor[:, np.newaxis]
     inputs = baseline_inputs_from_targets(
-        target, fert, q, srb, base_year=base_year, scenario="official", region=region
+        target, fert, q, srb, base_year=base_year, scenario="official", region=region,
+        gross_profiles=trend_gross_profiles(region, years),
     )
     return OfficialBaseline(forecast_id, region, inputs,
                             official.load_official_long(forecast_id, region))

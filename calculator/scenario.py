@@ -16,25 +16,19 @@ the scenario's inputs; :func:`apply_scenarios` batches several scenarios along t
 axis. Conventions are the engine's: stocks at 31 Dec, flows per calendar year, age reached
 during the year, rates per person-year.
 
-Gross-flow levels on a net-migration baseline (an approximation)
-------------------------------------------------------------------
-The official baseline has net migration only (the residual of SCB's population). A change of
-the level of a gross flow (immigration, emigration, domestic in- or out-migration) is applied
-to it as a change of net migration, by year, sex and age::
-
-    net' = net + (m_imm - 1) I + (m_in - 1) N - (m_emig - 1) E - (m_out - 1) O
-
-``I``, ``N``: the trend baseline's immigrant and in-migrant counts of the same region (mean of
-the last five observed years, :func:`calculator.data.baseline.trend_baseline_inputs`), by
-calendar year; ``E``, ``O``: the trend baseline's emigration and out-migration rates applied
-to the person-years of the *unmodified official* projection, approximated by its mean
-population ``(S + P) / 2`` (aged start stock and end stock of each cohort, the engine's
-fertility exposure). A total per year (``immigrants_per_year``) replaces ``m I`` by ``I``
-scaled to that total. So the official forecast is assumed to contain the trend's gross flows,
-and the added or removed movers do not feed back into the rate-based flows (no emigration of
-extra immigrants within the horizon, no change of ``E`` when the scenario population
-differs). Regions without gross migration data in the embedded SCB files (Sweden, ``00``,
-among them) cannot be changed this way; the error names the region.
+Migration levels
+----------------
+Changes of the gross flows (immigration, emigration, domestic in- and out-migration) are
+multipliers on the baseline's counts (persons per year) and rates (per person-year), or a
+total per year for the counts; the engine applies the rates to the scenario's own population,
+so extra immigrants can leave again and extra out-migration is taken from the people present
+in the scenario. Both baselines of a region with gross migration data are in gross mode: the
+trend baseline, and the official one, whose gross flows are the trend's profiles plus a
+signed net adjustment that makes it reproduce SCB's population
+(:mod:`calculator.official_baseline`); the adjustment is kept fixed in every scenario except
+``migration.mode = "none"``, which removes all migration. A baseline with net migration only
+(Sweden, ``00``; a net-migration input template) cannot have its flow levels changed; the
+error names the region.
 """
 
 from __future__ import annotations
@@ -43,7 +37,7 @@ import dataclasses
 import functools
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -215,8 +209,8 @@ class MigrationChange:
 
     Counts (immigrants, in-migrants) are either multiplied or set to a total per year (keeping
     the baseline's age-sex profile); rates (emigration, out-migration) are multiplied.
-    ``mode = "none"`` removes all migration. On a net-migration baseline the change is added
-    to net migration using the trend baseline's gross flows (see the module docstring)."""
+    ``mode = "none"`` removes all migration (with the official baseline's net adjustment).
+    A baseline with net migration only accepts ``mode = "none"`` alone."""
 
     mode: Literal["gross", "net", "none"] | None = None
     immigration_multiplier: float = 1.0
@@ -580,7 +574,7 @@ def _apply_migration(
     fields: dict[str, FloatArray | None],
     mode: str,
     change: MigrationChange,
-    net_delta: Callable[[], FloatArray] | None = None,
+    regions: Sequence[str] = (),
 ) -> tuple[dict[str, FloatArray | None], str]:
     names = ("immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
              "outmig_rate_year_sex_age", "netmig_count_year_sex_age")
@@ -596,23 +590,14 @@ def _apply_migration(
             f"baseline uses {mode!r}; allowed here: {mode!r} or 'none'",
             location="scenario: migration.mode",
         )
-    if mode == "net" and not change.is_identity:
-        if net_delta is None:
-            raise InputValidationError(
-                "the baseline uses net migration and no gross flows were given to change it "
-                "with; allowed here: migration.mode = 'none' only",
-                location="scenario: migration",
-            )
-        net = out["netmig_count_year_sex_age"]
-        assert net is not None
-        out["netmig_count_year_sex_age"] = net + net_delta()
-        return out, mode
     if mode != "gross":
         if not change.is_identity:
+            where = f"region {', '.join(regions)}" if regions else "the baseline"
             raise InputValidationError(
-                f"the baseline uses {mode!r} migration, so the levels of the gross flows cannot "
-                "be changed; allowed here: migration.mode = 'none' only",
-                location="scenario: migration",
+                f"{where} has no gross migration flows in its baseline ({mode!r} migration), "
+                "so immigration, emigration and domestic in- and out-migration cannot be "
+                "changed; allowed here: migration.mode = 'none' only",
+                location=f"scenario: migration ({where})",
             )
         return out, mode
 
@@ -666,10 +651,9 @@ def _trend_flows_by_year(
     if trend.migration_mode != "gross" or any(a is None for a in arrays):
         raise InputValidationError(
             f"region {region} has no gross migration flows in the embedded SCB data (its trend "
-            f"baseline uses {trend.migration_mode!r} migration), so immigration, emigration and "
-            "domestic in- and out-migration cannot be changed on its net-migration baseline; "
-            "allowed here: migration.mode = 'none' only",
-            location=f"scenario: migration (region {region})",
+            f"baseline uses {trend.migration_mode!r} migration); allowed: a region with gross "
+            "migration data, e.g. 2580",
+            location=f"gross_flows_for_net_baseline (region {region})",
         )
     index = np.clip(years - trend.years[0], 0, trend.n_years - 1)
     return {n: np.asarray(a)[0, r][index] for n, a in zip(names, arrays, strict=True)}
@@ -678,7 +662,9 @@ def _trend_flows_by_year(
 def gross_flows_for_net_baseline(
     baseline: ProjectionInputs, trend: ProjectionInputs | None = None
 ) -> dict[str, FloatArray]:
-    """Gross flows assumed inside a net-migration baseline, as counts (R, T, 2, 101).
+    """A descriptive estimate of the gross flows inside a net-migration baseline, as counts
+    (R, T, 2, 101), for showing levels beside it; scenarios do not use it (the flows of a
+    net baseline cannot be changed, see :func:`apply_scenario`).
 
     Keys :data:`GROSS_FLOWS`: immigrants and in-migrants are the trend baseline's counts;
     emigrants and out-migrants are the trend baseline's rates times the mean population
@@ -694,7 +680,7 @@ def gross_flows_for_net_baseline(
         raise InputValidationError(
             f"the trend inputs are for regions {trend.regions}, the baseline for "
             f"{baseline.regions}; they must be the same",
-            location="apply_scenario: base_info['trend_inputs']",
+            location="gross_flows_for_net_baseline: trend",
         )
     pop = project(baseline).pop_count_year_sex_age[0]  # first scenario: (R, T+1, 2, 101)
     mean_pop = 0.5 * (age_cohort(pop[:, :-1]) + pop[:, 1:])
@@ -713,46 +699,9 @@ def gross_flows_for_net_baseline(
 
 def gross_flow_changes_available(baseline: ProjectionInputs) -> bool:
     """Whether the gross-flow level keys (``migration.*_multiplier``, ``*_per_year``) can be
-    applied to ``baseline``: always in gross mode; in net mode if every region has gross
-    migration data for its trend baseline (e.g. Luleå 2580, not Sweden 00)."""
-    if baseline.migration_mode == "gross":
-        return True
-    if baseline.migration_mode != "net":
-        return False
-    end_year = int(baseline.years[-1])
-    return all(_trend_inputs(region, end_year).migration_mode == "gross"
-               for region in baseline.regions)
-
-
-def net_migration_change(
-    baseline: ProjectionInputs,
-    change: MigrationChange,
-    base_info: Mapping[str, Any] | None = None,
-) -> FloatArray:
-    """Change of net migration (R, T, 2, 101) that approximates ``change`` on a net baseline.
-
-    ``(m_imm - 1) I + (m_in - 1) N - (m_emig - 1) E - (m_out - 1) O`` with the gross flows of
-    :func:`gross_flows_for_net_baseline`; a total per year (``immigrants_per_year``,
-    ``in_migrants_per_year``) replaces ``m I`` by ``I`` scaled to that total each year.
-    """
-    trend = None if base_info is None else base_info.get("trend_inputs")
-    flows = gross_flows_for_net_baseline(baseline, trend)
-
-    def new_counts(name: str, multiplier: float, total: float | None) -> FloatArray:
-        value = flows[name]
-        if total is not None:
-            return scale_counts_to_total(value, total)
-        return scale_by_multiplier(value, multiplier)
-
-    delta = (
-        new_counts("immig_count_year_sex_age", change.immigration_multiplier,
-                   change.immigrants_per_year) - flows["immig_count_year_sex_age"]
-        + new_counts("inmig_count_year_sex_age", change.in_migration_multiplier,
-                     change.in_migrants_per_year) - flows["inmig_count_year_sex_age"]
-        - (change.emigration_multiplier - 1.0) * flows["emig_count_year_sex_age"]
-        - (change.out_migration_multiplier - 1.0) * flows["outmig_count_year_sex_age"]
-    )
-    return np.asarray(delta, dtype=np.float64)
+    applied to ``baseline``: exactly when it is in gross mode (the trend and official
+    baselines of a region with gross migration data, e.g. Luleå 2580; not Sweden 00)."""
+    return baseline.migration_mode == "gross"
 
 
 def _single(arr: FloatArray | None) -> FloatArray | None:
@@ -771,10 +720,9 @@ def apply_scenario(
     S = 1, labelled with ``scenario.name``. Components the scenario leaves out are passed
     through unchanged (an identity scenario reproduces the baseline's arrays exactly).
     ``base_info`` may say which baseline this is (``{"kind": "official"|"trend", ...}``); if
-    given, it must match ``scenario.baseline``. On a net-migration baseline, gross-flow level
-    changes become a change of net migration (:func:`net_migration_change`); ``base_info``
-    may then hold ``"trend_inputs"``, the trend baseline's inputs for the same regions (else
-    they are estimated from the embedded data, once per region and horizon).
+    given, it must match ``scenario.baseline``. A gross-mode baseline's net adjustment
+    (``netmig_count_year_sex_age``, the official baseline's residual) is passed through
+    unchanged unless ``migration.mode = "none"``.
     """
     if baseline.batch_shape[0] != 1:
         raise InputValidationError(
@@ -808,11 +756,10 @@ def apply_scenario(
         for name in ("immig_count_year_sex_age", "emig_rate_year_sex_age",
                      "inmig_count_year_sex_age", "outmig_rate_year_sex_age"):
             fields[name] = None
-    if baseline.migration_mode != "net":
+    if not baseline.has_net_migration:
         fields["netmig_count_year_sex_age"] = None
     fields, mode = _apply_migration(
-        fields, baseline.migration_mode, scenario.migration,
-        lambda: net_migration_change(baseline, scenario.migration, base_info),
+        fields, baseline.migration_mode, scenario.migration, baseline.regions
     )
 
     def batch(arr: FloatArray | None) -> FloatArray | None:
@@ -840,7 +787,8 @@ def stack_scenarios(inputs: Sequence[ProjectionInputs]) -> ProjectionInputs:
     """Concatenate single- or multi-scenario inputs along the scenario axis.
 
     All must share base year, regions, number of years and migration mode. Scenario names
-    must be unique (they label the results).
+    must be unique (they label the results). A gross-mode net adjustment present in any of
+    them is kept (zeros for the others).
     """
     if not inputs:
         raise InputValidationError("no scenarios to run", location="scenarios")
@@ -862,9 +810,11 @@ def stack_scenarios(inputs: Sequence[ProjectionInputs]) -> ProjectionInputs:
             location="scenarios",
         )
 
+    has_net = any(inp.has_net_migration for inp in inputs)
+
     def cat(name: str) -> FloatArray | None:
         arrays = [getattr(inp, name) for inp in inputs]
-        if first.migration_mode != "net" and name == "netmig_count_year_sex_age":
+        if name == "netmig_count_year_sex_age" and not has_net:
             return None
         if first.migration_mode != "gross" and name in (
             "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,8 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 DATA = Path(__file__).resolve().parent / "data"
 #: SCB Flyttningar97 (BE0101AX/AY/A2/A3) for Luleå, 2006-2024, embedded package data (CC0).
 MIGRATION_CSV = ROOT / "calculator" / "data" / "embedded" / "migration.csv.gz"
+#: SCB BE0101N1 population on 31 Dec by age, embedded package data (CC0).
+POPULATION_CSV = ROOT / "calculator" / "data" / "embedded" / "population.csv.gz"
 ARRAYS = (
     "pop_count_sex_age_base", "fert_rate_year_age", "death_prob_year_sex_age",
     "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
@@ -127,10 +130,14 @@ def test_migration_levels(baseline: ProjectionInputs) -> None:
     scenario = Scenario(baseline="trend", migration=MigrationChange(
         immigration_multiplier=1.5, in_migrants_per_year=3000.0, emigration_multiplier=0.5))
     out = apply_scenario(baseline, scenario)
-    np.testing.assert_allclose(out.immig_count_year_sex_age, 1.5 * baseline.immig_count_year_sex_age)
-    np.testing.assert_allclose(out.inmig_count_year_sex_age[0, 0].sum(axis=(-2, -1)), 3000.0)
-    np.testing.assert_allclose(out.emig_rate_year_sex_age, 0.5 * baseline.emig_rate_year_sex_age)
-    np.testing.assert_array_equal(out.outmig_rate_year_sex_age, baseline.outmig_rate_year_sex_age)
+    np.testing.assert_allclose(np.asarray(out.immig_count_year_sex_age),
+                               1.5 * np.asarray(baseline.immig_count_year_sex_age))
+    np.testing.assert_allclose(np.asarray(out.inmig_count_year_sex_age)[0, 0].sum(axis=(-2, -1)),
+                               3000.0)
+    np.testing.assert_allclose(np.asarray(out.emig_rate_year_sex_age),
+                               0.5 * np.asarray(baseline.emig_rate_year_sex_age))
+    np.testing.assert_array_equal(np.asarray(out.outmig_rate_year_sex_age),
+                                  np.asarray(baseline.outmig_rate_year_sex_age))
     none = apply_scenario(baseline, Scenario(baseline="trend",
                                              migration=MigrationChange(mode="none")))
     for name in ARRAYS[3:7]:
@@ -243,10 +250,10 @@ def test_dataclass_validates_on_construction() -> None:
         Scenario(sex_ratio_at_birth=3.0)
 
 
-# ---- gross-flow changes on the official (net-migration) baseline ---------------------------
+# ---- gross-flow changes on the official baseline -------------------------------------------
 @pytest.fixture(scope="module")
 def official_lulea() -> ProjectionInputs:
-    """SCB's regional projection 2024 for Luleå as net-mode inputs, base 2024, to 2050."""
+    """SCB's regional projection 2024 for Luleå as gross-mode inputs, base 2024, to 2050."""
     return official_baseline("scb_regional_2024", "2580").inputs
 
 
@@ -268,6 +275,12 @@ def _total(result_pop: np.ndarray, years: np.ndarray, year: int) -> float:
     return float(result_pop[0, 0, int(np.flatnonzero(years == year)[0])].sum())
 
 
+def _effect_2040(base: ProjectionInputs, changed: ProjectionInputs) -> float:
+    full_years = np.r_[base.base_year, base.years]
+    return (_total(project(changed).pop_count_year_sex_age, full_years, 2040)
+            - _total(project(base).pop_count_year_sex_age, full_years, 2040))
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_scenario_runs_on_its_own_baseline(
     path: Path, official_lulea: ProjectionInputs
@@ -284,59 +297,100 @@ def test_identity_multipliers_reproduce_the_official_baseline(
 ) -> None:
     identity = MigrationChange(immigration_multiplier=1.0, emigration_multiplier=1.0,
                                in_migration_multiplier=1.0, out_migration_multiplier=1.0)
-    for base, region in ((official_lulea, "2580"), (official_sweden, "00")):
+    for base, region, mode in ((official_lulea, "2580", "gross"), (official_sweden, "00", "net")):
         out = apply_scenario(base, Scenario(region=region, migration=identity))
         for name in ARRAYS:
             np.testing.assert_array_equal(getattr(out, name), getattr(base, name), err_msg=name)
-        assert out.migration_mode == "net"
+        assert out.migration_mode == mode
+        assert out.has_net_migration
 
 
 def test_more_immigration_on_the_official_baseline(
-    official_lulea: ProjectionInputs, observed_flows_2020_2024: pd.Series
+    official_lulea: ProjectionInputs, baseline: ProjectionInputs,
+    observed_flows_2020_2024: pd.Series,
 ) -> None:
-    """+50 % immigration adds half the trend's immigrants to net migration every year.
+    """+50 % immigration: half the trend's immigrants more every year, who then emigrate and
+    move out at the baseline's rates like everyone else.
 
     Hand computation: SCB counted 2,827 immigrants to Luleå in 2020-2024, 565.4 a year; +50 %
-    is +282.7 a year, so 16 years (2025-2040) bring 4,523 extra persons by 31 Dec 2040. Most
-    are 20-35 years old: deaths among them take off well under 3 %, and their children add
-    births (about half are women with roughly 0.05-0.08 births a year for on average 8 years,
-    at most +32 %). So the 2040 population should be 0.97-1.32 x 4,523 above the official.
+    is c = 282.7 a year, 16 years (2025-2040) of arrivals by 31 Dec 2040. They leave again at
+    Luleå's observed rate (emigrants + out-migrants per resident, 2020-2024): about 0.075 a
+    year at the ages they arrive (weighted by immigrants' ages), falling to about 0.033 at
+    40-44, the ages the typical immigrant (late twenties) reaches by 2040. A constant inflow
+    ``c`` leaving at rate ``l`` leaves ``c (1 - e^(-16 l)) / l`` present after 16 years: with
+    the arrival-age rate and no births a lower bound (about 2,630), with the 40-44 rate and at
+    most +30 % for their children an upper bound (about 4,570). The old net-migration
+    approximation (nobody leaves) gave +5,223; the same change on the trend baseline, whose
+    flows the official baseline shares, gives about +3,380.
     """
     scenario = load_scenario(ROOT / "scenarios" / "high_immigration.toml")
     assert scenario.migration.immigration_multiplier == 1.5
     out = apply_scenario(official_lulea, scenario, {"kind": "official"})
-    years = official_lulea.years
-    immigrants_per_year = float(observed_flows_2020_2024["immigrants"])
-    assert immigrants_per_year == pytest.approx(565.4)
-    delta_net = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
-    np.testing.assert_allclose(delta_net.sum(axis=(-2, -1)), 0.5 * immigrants_per_year)
-    assert np.all(delta_net >= 0)
-    extra_arrivals = 0.5 * immigrants_per_year * int(np.sum(years <= 2040))
-    assert extra_arrivals == pytest.approx(4523.2)
-    full_years = np.r_[official_lulea.base_year, years]
-    base_2040 = _total(project(official_lulea).pop_count_year_sex_age, full_years, 2040)
-    high_2040 = _total(project(out).pop_count_year_sex_age, full_years, 2040)
-    assert 0.97 * extra_arrivals < high_2040 - base_2040 < 1.32 * extra_arrivals
+    c = 0.5 * float(observed_flows_2020_2024["immigrants"])
+    assert c == pytest.approx(282.7)
+    np.testing.assert_allclose(
+        (np.asarray(out.immig_count_year_sex_age)
+         - np.asarray(official_lulea.immig_count_year_sex_age))[0, 0].sum(
+            axis=(-2, -1)), c)
+    np.testing.assert_array_equal(out.netmig_count_year_sex_age,
+                                  official_lulea.netmig_count_year_sex_age)
+
+    migration = pd.read_csv(MIGRATION_CSV, dtype={"region": str})
+    migration = migration[(migration["region"] == "2580") & migration["year"].between(2020, 2024)]
+    population = pd.read_csv(POPULATION_CSV, dtype={"region": str})
+    population = population[(population["region"] == "2580")
+                            & population["year"].between(2020, 2024)]
+    by_age = migration.groupby("age")[["immigrants", "emigrants", "out_migrants"]].sum()
+    leave_rate = (by_age["emigrants"] + by_age["out_migrants"]) / population.groupby("age")[
+        "population"].sum()
+    at_arrival = float((leave_rate * by_age["immigrants"]).sum() / by_age["immigrants"].sum())
+    at_40_44 = float(leave_rate.loc[40:44].mean())
+    assert at_arrival == pytest.approx(0.075, abs=0.005)
+    assert at_40_44 == pytest.approx(0.033, abs=0.005)
+    low = c * (1 - np.exp(-16 * at_arrival)) / at_arrival
+    high = 1.3 * c * (1 - np.exp(-16 * at_40_44)) / at_40_44
+    effect = _effect_2040(official_lulea, out)
+    assert low < effect < high
+    assert effect < 16 * c  # fewer than all the extra immigrants: some leave again
+    on_trend = _effect_2040(baseline, apply_scenario(
+        baseline, dataclasses.replace(scenario, baseline="trend")))
+    assert effect == pytest.approx(on_trend, rel=0.05)
 
 
 def test_emigration_and_out_migration_on_the_official_baseline(
     official_lulea: ProjectionInputs, observed_flows_2020_2024: pd.Series
 ) -> None:
-    """A rate x m removes (m - 1) x about one year's observed outflow from net migration: the
-    trend rates applied to the official population give about the 2020-2024 counts (283
-    emigrants, 3,366 out-migrants a year), since the official population is close to the
-    observed one."""
-    for key, multiplier, observed in (("emigration_multiplier", 2.0, "emigrants"),
-                                      ("out_migration_multiplier", 1.2, "out_migrants")):
-        out = apply_scenario(official_lulea, Scenario(migration=MigrationChange(
-            **{key: multiplier})))
-        delta = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
-        first_year = float(delta[0].sum())
-        expected = -(multiplier - 1.0) * float(observed_flows_2020_2024[observed])
-        assert first_year == pytest.approx(expected, rel=0.1)
-        result = project(out)
-        assert result.total_population()[0, 0, -1] < project(official_lulea).total_population()[
-            0, 0, -1]
+    """A rate x m gives about m x one year's observed outflow in the first year (283
+    emigrants, 3,366 out-migrants a year in 2020-2024; the official population is close to the
+    observed one), a little less as the leavers' person-years go (much less at x 5), taken from
+    the scenario's own population: no cohort is emptied (no clipping warning), and the
+    population falls by less than the extra outflow at the baseline's level."""
+    base = project(official_lulea)
+    for change, multiplier, observed, flow in (
+        (MigrationChange(emigration_multiplier=2.0), 2.0, "emigrants", "emig_count_year_sex_age"),
+        (MigrationChange(out_migration_multiplier=1.2), 1.2, "out_migrants",
+         "outmig_count_year_sex_age"),
+        (MigrationChange(out_migration_multiplier=5.0), 5.0, "out_migrants",
+         "outmig_count_year_sex_age"),
+    ):
+        out = apply_scenario(official_lulea, Scenario(migration=change))
+        np.testing.assert_array_equal(out.netmig_count_year_sex_age,
+                                      official_lulea.netmig_count_year_sex_age)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = project(out)
+        first_year = float(getattr(result, flow)[0, 0, 0].sum())
+        base_first_year = float(getattr(base, flow)[0, 0, 0].sum())
+        assert base_first_year == pytest.approx(float(observed_flows_2020_2024[observed]),
+                                                rel=0.1)
+        # the rate applies to the person-years present, which fall as more leave
+        assert base_first_year < first_year < multiplier * base_first_year
+        if multiplier <= 2.0:
+            assert first_year == pytest.approx(multiplier * base_first_year, rel=0.05)
+        assert np.all(result.pop_count_year_sex_age >= 0)
+        removed = base.total_population()[0, 0, -1] - result.total_population()[0, 0, -1]
+        extra_outflow = (multiplier - 1.0) * float(getattr(base, flow)[0, 0].sum())
+        assert 0 < removed < extra_outflow
 
 
 def test_immigrants_per_year_on_the_official_baseline(
@@ -344,10 +398,29 @@ def test_immigrants_per_year_on_the_official_baseline(
 ) -> None:
     out = apply_scenario(official_lulea, Scenario(migration=MigrationChange(
         immigrants_per_year=1000.0, in_migration_multiplier=0.9)))
-    delta = (out.netmig_count_year_sex_age - official_lulea.netmig_count_year_sex_age)[0, 0]
-    expected = (1000.0 - observed_flows_2020_2024["immigrants"]
-                - 0.1 * observed_flows_2020_2024["in_migrants"])
-    np.testing.assert_allclose(delta.sum(axis=(-2, -1)), expected)
+    np.testing.assert_allclose(np.asarray(out.immig_count_year_sex_age)[0, 0].sum(axis=(-2, -1)),
+                               1000.0)
+    np.testing.assert_allclose(np.asarray(out.inmig_count_year_sex_age)[0, 0].sum(axis=(-2, -1)),
+                               0.9 * observed_flows_2020_2024["in_migrants"])
+    np.testing.assert_array_equal(out.netmig_count_year_sex_age,
+                                  official_lulea.netmig_count_year_sex_age)
+
+
+def test_no_migration_removes_the_residual_too(official_lulea: ProjectionInputs) -> None:
+    out = apply_scenario(official_lulea, Scenario(migration=MigrationChange(mode="none")))
+    result = project(out)
+    assert not np.any(result.net_migration_count_year_sex_age())
+
+
+def test_batch_keeps_the_residual(official_lulea: ProjectionInputs) -> None:
+    scenarios = [Scenario(name="a"), Scenario(name="b", migration=MigrationChange(
+        immigration_multiplier=1.5))]
+    batch = apply_scenarios(official_lulea, scenarios)
+    for i in range(2):
+        np.testing.assert_array_equal(np.asarray(batch.netmig_count_year_sex_age)[i],
+                                      np.asarray(official_lulea.netmig_count_year_sex_age)[0])
+    np.testing.assert_allclose(project(batch).pop_count_year_sex_age[0],
+                               project(official_lulea).pop_count_year_sex_age[0], rtol=1e-12)
 
 
 def test_sweden_official_baseline(official_sweden: ProjectionInputs) -> None:
@@ -369,13 +442,3 @@ def test_gross_flow_changes_available(
 ) -> None:
     assert gross_flow_changes_available(official_lulea)
     assert gross_flow_changes_available(baseline)
-
-
-def test_given_trend_inputs_are_used(
-    official_lulea: ProjectionInputs, baseline: ProjectionInputs
-) -> None:
-    scenario = Scenario(migration=MigrationChange(immigration_multiplier=2.0))
-    loaded = apply_scenario(official_lulea, scenario)
-    given = apply_scenario(official_lulea, scenario, {"kind": "official",
-                                                     "trend_inputs": baseline})
-    np.testing.assert_allclose(given.netmig_count_year_sex_age, loaded.netmig_count_year_sex_age)
