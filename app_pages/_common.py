@@ -176,6 +176,9 @@ def sidebar_area_and_comparison(language: Lang) -> None:
     )
     with st.sidebar.expander(t("fetch_sidebar", language)):
         municipalities = online.municipality_names()
+        if ss.get("fetch_pick") not in municipalities:
+            code = _state.area_code(area_now := ss[_state.K_REGION])
+            ss["fetch_pick"] = code if code in municipalities and area_now else "2580"
         st.selectbox(t("fetch_pick", language), list(municipalities), key="fetch_pick",
                      format_func=lambda c: f"{municipalities[c]} ({c})")
         if st.button(t("fetch_online", language), key="fetch_online", width="stretch"):
