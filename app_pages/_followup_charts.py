@@ -24,6 +24,18 @@ from app_pages._charts import (
 from app_pages._i18n import Lang
 
 TFR_FORMAT = ",.2f"
+#: Fit the width to the page but keep the plot's own height: Streamlit's default autosize
+#: ("fit" with padding) squeezes title, axes and legend into the plot height, which leaves a
+#: flat plot and can clip the title.
+SHAPES = ("circle", "square", "triangle-up", "diamond")
+AUTOSIZE = alt.AutoSizeParams(type="fit-x", contains="padding")
+LEGEND_LABEL_LIMIT = 420
+
+
+def fit_width(chart: Chart) -> Chart:
+    """``chart`` with :data:`AUTOSIZE` (also for the shared builders of ``_charts``)."""
+    fitted: Chart = chart.properties(autosize=AUTOSIZE)  # type: ignore[attr-defined]
+    return fitted
 
 
 def _x_year(title: str) -> alt.X:
@@ -49,14 +61,15 @@ def municipal_tfr_chart(table: pd.DataFrame, labels: Mapping[str, str], lang: La
         y=alt.Y("tfr:Q", title=labels["tfr"], scale=alt.Scale(zero=False),
                 axis=alt.Axis(format=TFR_FORMAT)),
         color=alt.Color("series:N", title=None, scale=scale, sort=order,
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABEL_LIMIT,
+                                          symbolType="stroke", symbolStrokeWidth=3)),
         strokeDash=alt.StrokeDash("series:N", sort=order, legend=None, scale=alt.Scale(
             domain=order, range=[[1, 0], [6, 3], [2, 2]])),
         tooltip=[alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("year:Q", title=labels["year"], format=YEAR_FORMAT),
                  alt.Tooltip("tfr:Q", title=labels["tfr"], format=",.3f")],
     ).properties(title=labels["title"], height=300, width="container")
-    return _finish(chart, lang, labels["title"])
+    return fit_width(_finish(chart, lang, labels["title"]))
 
 
 def error_by_horizon_chart(errors: pd.DataFrame, value: str, labels: Mapping[str, str],
@@ -72,7 +85,7 @@ def error_by_horizon_chart(errors: pd.DataFrame, value: str, labels: Mapping[str
         x=alt.X("horizon_years:O", title=labels["horizon"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{value}:Q", title=labels["value"], axis=alt.Axis(format=",.1f")),
         color=alt.Color("vintage:N", title=labels["vintage"], scale=series_scale(names, None),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABEL_LIMIT)),
         tooltip=[alt.Tooltip("vintage:N", title=labels["vintage"]),
                  alt.Tooltip("year:Q", title=labels["year"], format=YEAR_FORMAT),
                  alt.Tooltip("horizon_years:O", title=labels["horizon"]),
@@ -81,7 +94,7 @@ def error_by_horizon_chart(errors: pd.DataFrame, value: str, labels: Mapping[str
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#666666").encode(y="y:Q")
     chart = alt.layer(zero, lines).properties(title=labels["title"], height=280,
                                               width="container")
-    return _finish(chart, lang, labels["title"])
+    return fit_width(_finish(chart, lang, labels["title"]))
 
 
 def mother_age_error_chart(decomposition: pd.DataFrame, labels: Mapping[str, str],
@@ -100,13 +113,13 @@ def mother_age_error_chart(decomposition: pd.DataFrame, labels: Mapping[str, str
         y=alt.Y("sum(births):Q", title=labels["births"], axis=alt.Axis(format=INT_FORMAT)),
         color=alt.Color("part:N", title=labels["part"], sort=order,
                         scale=alt.Scale(domain=order, range=[PALETTE[0], PALETTE[1]]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABEL_LIMIT)),
         order=alt.Order("column:N"),
         tooltip=[alt.Tooltip("mother_age:O", title=labels["age"]),
                  alt.Tooltip("part:N", title=labels["part"]),
                  alt.Tooltip("births:Q", title=labels["births"], format=",.0f")],
     ).properties(title=labels["title"], height=280, width="container")
-    return _finish(chart, lang, labels["title"])
+    return fit_width(_finish(chart, lang, labels["title"]))
 
 
 def age_profile_chart(profile: pd.DataFrame, labels: Mapping[str, str], lang: Lang) -> Chart:
@@ -120,18 +133,18 @@ def age_profile_chart(profile: pd.DataFrame, labels: Mapping[str, str], lang: La
         x=alt.X("mother_age:Q", title=labels["age"], scale=alt.Scale(zero=False, nice=False)),
         y=alt.Y("fert_rate:Q", title=labels["rate"], axis=alt.Axis(format=",.3f")),
         color=alt.Color("series:N", title=None, scale=series_scale(names, None),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=LEGEND_LABEL_LIMIT)),
         tooltip=[alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("mother_age:Q", title=labels["age"]),
                  alt.Tooltip("fert_rate:Q", title=labels["rate"], format=",.4f")],
     ).properties(title=labels["title"], height=280, width="container")
-    return _finish(chart, lang, labels["title"])
+    return fit_width(_finish(chart, lang, labels["title"]))
 
 
 def deviation_over_time_chart(comparison: pd.DataFrame, period: str, tolerance_pct: float,
                               labels: Mapping[str, str], lang: Lang) -> Chart:
     """Relative deviation (observed - forecast, %) by period, one line per age group, with
-    the tolerance band; flagged points drawn larger.
+    the tolerance band; flagged points ringed in black.
 
     ``comparison``: :func:`calculator.followup.compare_by_age_group` rows (one sex); labels:
     ``period``, ``value``, ``group``, ``title``, ``flag``."""
@@ -140,11 +153,16 @@ def deviation_over_time_chart(comparison: pd.DataFrame, period: str, tolerance_p
     data = data.assign(period=data[period].astype(str))
     groups = list(dict.fromkeys(data["age_group"]))
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]
+    # the palette has 7 colours: the shape tells groups with the same colour apart
+    shapes = [SHAPES[(i // len(PALETTE)) % len(SHAPES)] for i in range(len(groups))]
     base = alt.Chart(data).encode(
         x=alt.X("period:O", title=labels["period"], axis=alt.Axis(labelAngle=0)),
         y=alt.Y("rel_deviation_pct:Q", title=labels["value"], axis=alt.Axis(format=",.1f")),
         color=alt.Color("age_group:N", title=labels["group"], sort=groups,
                         scale=alt.Scale(domain=groups, range=colours),
+                        legend=alt.Legend(orient="right")),
+        shape=alt.Shape("age_group:N", title=labels["group"], sort=groups,
+                        scale=alt.Scale(domain=groups, range=shapes),
                         legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("age_group:N", title=labels["group"]),
                  alt.Tooltip("period:O", title=labels["period"]),
@@ -152,11 +170,12 @@ def deviation_over_time_chart(comparison: pd.DataFrame, period: str, tolerance_p
                  alt.Tooltip("deviation_persons:Q", title=labels["persons"], format=",.0f"),
                  alt.Tooltip("flag:N", title=labels["flag"])],
     )
-    lines = base.mark_line(point=True)
+    lines = base.mark_line().encode(shape=alt.value("circle")) + base.mark_point(
+        filled=True, size=60)
     flagged = base.transform_filter(alt.datum.flag).mark_point(
-        size=160, shape="diamond", filled=False, strokeWidth=2)
+        size=260, filled=False, strokeWidth=2, color="#000000")
     band = alt.Chart(pd.DataFrame({"y": [-tolerance_pct, tolerance_pct]})).mark_rule(
         color="#666666", strokeDash=[4, 4]).encode(y="y:Q")
     chart = alt.layer(band, lines, flagged).properties(title=labels["title"], height=300,
                                                        width="container")
-    return _finish(chart, lang, labels["title"])
+    return fit_width(_finish(chart, lang, labels["title"]))

@@ -161,6 +161,42 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+#: Column headers of the page's tables (sv, en).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "projection_vintage": ("Prognosår", "Vintage"),
+    "year": ("År", "Year"),
+    "horizon_years": ("Horisont (år)", "Horizon (years)"),
+    "projected_births": ("Antagna födda", "Assumed births"),
+    "observed_births": ("Födda, utfall", "Observed births"),
+    "error_births": ("Fel (antagna − utfall)", "Error (assumed − observed)"),
+    "rel_error_pct": ("Fel (%)", "Error (%)"),
+    "n_vintages": ("Antal prognoser", "Number of vintages"),
+    "vintages": ("Prognoser", "Vintages"),
+    "mape_pct": ("Medelabsolut fel (%)", "Mean absolute error (%)"),
+    "mean_rel_error_pct": ("Medelfel med tecken (%)", "Mean signed error (%)"),
+    "assumed_tfr": ("Antagen summerad fruktsamhet", "Assumed TFR"),
+    "observed_tfr": ("Summerad fruktsamhet, utfall", "Observed TFR"),
+    "error_tfr": ("Fel (antagen − utfall)", "Error (assumed − observed)"),
+    "mother_age": ("Moderns ålder", "Mother's age"),
+    "level_part_births": ("Varav nivå", "Of which level"),
+    "timing_part_births": ("Varav tidpunkt", "Of which timing"),
+}
+#: Columns that are labels, not quantities (shown without thousands separators).
+ID_COLUMNS = ("projection_vintage", "year", "horizon_years", "mother_age", "n_vintages")
+
+
+def table(frame: pd.DataFrame, language: Lang, decimals: dict[str, int] | None = None,
+          ) -> pd.DataFrame:
+    """A display copy: numbers in the language's format, readable column headers."""
+    out = frame.copy()
+    for col in ID_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype(str)
+    out = _common.formatted(out, language, decimals)
+    return out.rename(columns={c: (COLUMNS[c][0] if language == "sv" else COLUMNS[c][1])
+                               for c in out.columns if c in COLUMNS})
+
+
 def tx(key: str, language: Lang, **kwargs: object) -> str:
     sv, en = TEXT[key]
     text = sv if language == "sv" else en
@@ -253,7 +289,8 @@ paths, errors = _state.followup_births()
 paths = paths.loc[paths["year"] >= 2010].assign(
     series=lambda f: f["series"].str.replace("vintage", "prognos" if lang == "sv" else "vintage")
     .str.replace("observed", t("observed", lang)))
-_common.show_chart(_charts.births_paths_chart(paths, lang), t("fu_births_title", lang))
+_common.show_chart(fc.fit_width(_charts.births_paths_chart(paths, lang)),
+                   t("fu_births_title", lang))
 st.caption(
     f"Utfall till och med {fd.LAST_OBSERVED_BIRTHS_YEAR} finns inbyggt; senare år hämtas från SCB "
     "när appen är uppkopplad." if lang == "sv" else
@@ -276,14 +313,14 @@ with left:
                                                  lang), err_labels["title"])
 mape = fu.mape_by_horizon(errors)
 with right:
-    _common.show_chart(_charts.bar_by_horizon_chart(mape, "mape_pct", lang),
+    _common.show_chart(fc.fit_width(_charts.bar_by_horizon_chart(mape, "mape_pct", lang)),
                        t("fu_mape_title", lang))
 with st.expander(t("chart_table", lang)):
     cols = ["projection_vintage", "year", "horizon_years", "projected_births",
             "observed_births", "error_births", "rel_error_pct"]
-    st.dataframe(_common.formatted(errors.loc[:, cols], lang, {"rel_error_pct": 1}),
+    st.dataframe(table(errors.loc[:, cols], lang, {"rel_error_pct": 1}),
                  hide_index=True)
-    st.dataframe(_common.formatted(mape, lang, {"mape_pct": 2, "mean_rel_error_pct": 2}),
+    st.dataframe(table(mape, lang, {"mape_pct": 2, "mean_rel_error_pct": 2}),
                  hide_index=True)
 
 tfr_errors = fu.tfr_error_by_horizon(data["assumed_tfr"], data["observed_tfr"],
@@ -293,7 +330,7 @@ st.markdown(f"**{tx('tfr_error_title', lang)}**")
 tfr_ok = tfr_errors.loc[tfr_errors["status"] == fu.STATUS_OK,
                         ["projection_vintage", "year", "horizon_years", "assumed_tfr",
                          "observed_tfr", "error_tfr"]]
-st.dataframe(_common.formatted(tfr_ok, lang, {"assumed_tfr": 3, "observed_tfr": 3,
+st.dataframe(table(tfr_ok, lang, {"assumed_tfr": 3, "observed_tfr": 3,
                                               "error_tfr": 3}), hide_index=True)
 st.caption(tx("tfr_error_note", lang))
 
@@ -322,7 +359,7 @@ st.markdown(tx("ages_sentence", lang, v=pair[0], y=pair[1],
 with st.expander(t("chart_table", lang)):
     cols = ["mother_age", "projected_births", "observed_births", "error_births",
             "level_part_births", "timing_part_births"]
-    st.dataframe(_common.formatted(decomposition.loc[:, cols], lang), hide_index=True)
+    st.dataframe(table(decomposition.loc[:, cols], lang), hide_index=True)
 
 # ---- 4. age profile of assumed vs observed fertility -------------------------------------------
 st.subheader(tx("profile_title", lang))
@@ -404,8 +441,8 @@ tolerance = st.slider(t("fu_tolerance", lang), 0.5, 20.0, 5.0, step=0.5, key="fu
 comparison = _state.followup_groups(float(tolerance))
 observed_part = comparison.loc[(comparison["sex"] == "total")
                                & (comparison["status"] == fu.STATUS_OK)]
-_common.show_chart(_charts.deviation_chart(observed_part, lang), t("fu_groups_title", lang),
-                   width="content")
+_common.show_chart(fc.fit_width(_charts.deviation_chart(observed_part, lang)),
+                   t("fu_groups_title", lang), width="content")
 if area != fu.OUTCOME_REGION:
     area_names = dict(zip(_state.regions()["region"], _state.regions()["name"], strict=True))
     st.caption(tx("groups_other_area", lang, name=area_names.get(area, area)))
