@@ -1,15 +1,16 @@
 """The "official" baseline scenario: engine inputs that reproduce an official projection.
 
 A user's scenario is "the official forecast with one component changed". This module derives
-:class:`~calculator.inputs.ProjectionInputs` (net-migration mode) from an official projection
-so that :func:`calculator.projection.project` reproduces it:
+:class:`~calculator.inputs.ProjectionInputs` from an official projection so that
+:func:`calculator.projection.project` reproduces it; in gross-migration mode where the embedded
+data have the region's gross flows (Luleå, 2580), else in net-migration mode (Sweden, 00):
 
 * **fertility**: births per woman-year by mother's age reached. Sweden (2025 vintage): SCB's
   projected births by mother's age divided by the projected mean female population of the
   same age, which is exactly the engine's exposure ``(S_f + P_f) / 2``. Luleå (regional 2024):
   SCB's assumed rates for all women (content 00000782, probably the 2024 assumption set, the
-  same vintage as the regional projection) times a yearly factor chosen so that the births
-  reproduce SCB's projected 0-year-olds with no net migration at age 0.
+  same vintage as the regional projection) times a yearly factor chosen so that, with no net
+  migration at age 0, the births would reproduce SCB's projected 0-year-olds.
 * **mortality**: the national 2025-vintage parallelogram rates ``mu = D / M`` (projected deaths
   over projected mean population, by sex and age reached) as the engine's constant hazard,
   converted to SCB-style death probabilities (``q = 1 - e^-mu``; at age 0 the probability for
@@ -20,15 +21,19 @@ so that :func:`calculator.projection.project` reproduces it:
   2025 uses the 2026 rates.
 * **sex ratio at birth**: from SCB's projected 0-year-olds (boys / girls, corrected for the
   share of newborns surviving to 31 Dec); births by sex are not published.
-* **net migration**: the residual of the engine's own cohort balance. With the target stocks
-  ``P`` known, the engine's one-year kernel (``P = S e^-mu + A g``, ``g = (1 - e^-mu) / mu``)
-  is solved for the arrivals ``A``; at age 0 the births are taken out. So the population is
-  reproduced by construction, and the *test* of the engine is whether the components it then
-  produces (births, deaths) agree with SCB's: see :func:`reproduction_report` and
-  docs/official_forecasts.md.
+* **migration**: the residual of the engine's own cohort balance. With the target stocks
+  ``P`` known, the engine's one-year kernel (``P = S e^-h + A g``, ``g = (1 - e^-h) / h``) is
+  solved for the arrivals ``A``; at age 0 the births are taken out. In gross mode the hazard
+  ``h`` includes the trend baseline's emigration and out-migration rates, its immigrant and
+  in-migrant counts arrive, and the rest of ``A`` is a signed net adjustment ``R`` (kept fixed
+  in scenarios; its effect on ``P`` is ``R g``); in net mode ``A`` is the net migration. So the
+  population is reproduced by construction, and the *test* of the engine is whether the
+  components it then produces (births, deaths) agree with SCB's: see
+  :func:`reproduction_report` and docs/official_forecasts.md, which also gives the size of
+  ``R`` beside the gross flows.
 
-Only :func:`baseline_inputs_from_targets` is pure; the two ``*_baseline`` functions read the
-embedded official data through :mod:`calculator.data.official`.
+Only :func:`baseline_inputs_from_targets` is pure; the ``*_baseline`` functions and
+:func:`trend_gross_profiles` read the embedded data through :mod:`calculator.data`.
 """
 
 from __future__ import annotations
