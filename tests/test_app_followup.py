@@ -100,3 +100,19 @@ def test_english(page: AppTest) -> None:
     page.radio(key="lang").set_value("en").run()
     assert not page.exception
     assert "Luleå's TFR was 1.37 children per woman in 2025" in text(page)
+
+
+def test_chart_builders_keep_their_height_and_locale() -> None:
+    from app_pages import _followup_charts as fc
+    from calculator import followup as fu
+
+    table = fu.municipal_tfr_vs_assumption(fd.load_municipal_tfr(), fd.load_assumed_tfr(),
+                                           "2580", fd.load_observed_tfr())
+    labels = {k: k for k in ("municipal", "assumed", "national", "year", "tfr", "title")}
+    spec = fc.municipal_tfr_chart(table, labels, "sv").to_dict()
+    # Streamlit's default autosize ("fit") would squeeze title and legend into the height.
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    data = next(iter(spec["datasets"].values()))
+    lulea_2024 = [r["tfr"] for r in data if r["series"] == "municipal" and r["year"] == 2024]
+    assert lulea_2024 == [1.23]  # SCB TAB4805
