@@ -45,10 +45,8 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "Data: {name} ({region}), SCB. Base year {base_year} (31 Dec). Comparison: {cmp}.",
     ),
     "baseline_line": ("Utgångsläge för scenariot: {desc}", "Scenario baseline: {desc}"),
-    "baseline_official_desc": (
-        "{cmp}, återskapad av modellen (basår {base_year}; flyttningar som flyttnetto). "
+    "baseline_official_exact": (
         "Utan ändringar ger scenariot exakt SCB:s prognos.",
-        "{cmp}, reproduced by the model (base year {base_year}; migration as net migration). "
         "Without changes the scenario gives exactly SCB's forecast.",
     ),
     "baseline_trend_note": (

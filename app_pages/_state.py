@@ -152,6 +152,16 @@ def baseline_kinds(region: str) -> tuple[str, ...]:
     return ("official", "trend") if region in OFFICIAL_BY_REGION else ("trend",)
 
 
+def _migration_description(inputs: ProjectionInputs, lang: str) -> str:
+    """How migration enters an official baseline, in words."""
+    if inputs.migration_mode == "gross":
+        return ("flyttningar som trendens bruttoflöden plus en nettojustering som återskapar "
+                "SCB:s folkmängd" if lang == "sv" else
+                "migration as the trend's gross flows plus a net adjustment that reproduces "
+                "SCB's population")
+    return "flyttningar som flyttnetto" if lang == "sv" else "migration as net migration"
+
+
 @st.cache_resource(show_spinner=False)
 def official_baseline(region: str) -> Baseline:
     """Engine inputs reproducing SCB's embedded official forecast for ``region``."""
@@ -163,9 +173,9 @@ def official_baseline(region: str) -> Baseline:
     inputs = built.inputs
     return Baseline("official", inputs, {
         "en": f"{fc.label} (vintage {fc.vintage}), reproduced by the model "
-              f"(base year {inputs.base_year}, net migration)",
+              f"(base year {inputs.base_year}, {_migration_description(inputs, 'en')})",
         "sv": f"SCB:s prognos {fc.vintage} ({fc.label}), återskapad av modellen "
-              f"(basår {inputs.base_year}, flyttnetto)"},
+              f"(basår {inputs.base_year}, {_migration_description(inputs, 'sv')})"},
         inputs.base_year + inputs.n_years)
 
 
@@ -181,14 +191,11 @@ def migration_levels(region: str, kind: str, end_year: int) -> dict[str, float] 
     """First projection year's gross flows (persons per year) behind the baseline, keyed by
     the engine's array names (immig/emig/inmig/outmig ``_count_year_sex_age``), or ``None``
     if the levels cannot be changed (a net baseline without gross data, e.g. Sweden)."""
-    from calculator.scenario import gross_flow_changes_available, gross_flows_for_net_baseline
+    from calculator.scenario import gross_flow_changes_available
 
     inputs = baseline(region, kind, end_year).inputs
     if not gross_flow_changes_available(inputs):
         return None
-    if inputs.migration_mode == "net":
-        flows = gross_flows_for_net_baseline(inputs)
-        return {name: float(arr[0, 0].sum()) for name, arr in flows.items()}
     first = {name: np.asarray(getattr(inputs, name))[0, 0, 0] for name in (
         "immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
         "outmig_rate_year_sex_age")}

@@ -174,12 +174,6 @@ if levels is None:
         if lang == "sv" else
         "The baseline has net migration only and the embedded data have no migration flows "
         "for this area, so the levels of the flows cannot be changed here.")
-elif inputs.migration_mode == "net":
-    side.caption(
-        "Nivåerna ändrar SCB:s flyttnetto med trendens bruttoflöden (en approximation)."
-        if lang == "sv" else
-        "The levels change SCB's net migration using the trend's gross flows (an "
-        "approximation).")
 for key in MIGRATION_KEYS:
     p = PARAMETERS[key]
     _ensure(key, float(p.default or 1.0), p.min, p.max)
@@ -240,8 +234,7 @@ _common.page_header(t("app_title", lang), lang)
 if ss.get("_url_error"):
     st.error(t("url_error", lang, msg=ss["_url_error"]))
 st.caption(t("baseline_line", lang, desc=(
-    t("baseline_official_desc", lang, cmp=_common.comparison_label(
-        _state.OFFICIAL_BY_REGION[region], lang), base_year=inputs.base_year)
+    base.describe(lang) + " " + t("baseline_official_exact", lang)
     if kind == "official" else base.describe(lang))))
 if kind == "trend" and batch.comparison is not None:
     st.info(t("baseline_trend_note", lang))

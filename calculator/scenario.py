@@ -34,7 +34,6 @@ error names the region.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +46,7 @@ import tomli_w
 
 from calculator.exceptions import InputValidationError
 from calculator.fertility import age_pattern, shift_age_pattern, tfr_of, tfr_path
-from calculator.grid import FEMALE, MALE, FloatArray, age_cohort
+from calculator.grid import FEMALE, MALE, FloatArray
 from calculator.inputs import ProjectionInputs
 from calculator.migration import scale_by_multiplier, scale_counts_to_total
 from calculator.mortality import e0_from_death_prob, scale_death_prob_to_e0
@@ -623,78 +622,6 @@ def _apply_migration(
     out["outmig_rate_year_sex_age"] = scaled(
         "outmig_rate_year_sex_age", change.out_migration_multiplier, None)
     return out, mode
-
-
-GROSS_FLOWS: Final = (
-    "immig_count_year_sex_age", "emig_count_year_sex_age", "inmig_count_year_sex_age",
-    "outmig_count_year_sex_age",
-)
-
-
-@functools.lru_cache(maxsize=16)
-def _trend_inputs(region: str, end_year: int) -> ProjectionInputs:
-    """The trend baseline of ``region`` to ``end_year`` (estimated once, then cached)."""
-    from calculator.data.baseline import trend_baseline_inputs  # I/O lives in calculator.data
-
-    return trend_baseline_inputs(region, end_year)
-
-
-def _trend_flows_by_year(
-    trend: ProjectionInputs, r: int, years: np.ndarray, region: str
-) -> dict[str, FloatArray]:
-    """Region ``r``'s trend counts (immigrants, in-migrants) and rates (emigration,
-    out-migration) for the calendar ``years`` (T, 2, 101); years outside the trend's horizon
-    take its nearest year (the trend's rates and counts are constant)."""
-    names = ("immig_count_year_sex_age", "emig_rate_year_sex_age", "inmig_count_year_sex_age",
-             "outmig_rate_year_sex_age")
-    arrays = [getattr(trend, n) for n in names]
-    if trend.migration_mode != "gross" or any(a is None for a in arrays):
-        raise InputValidationError(
-            f"region {region} has no gross migration flows in the embedded SCB data (its trend "
-            f"baseline uses {trend.migration_mode!r} migration); allowed: a region with gross "
-            "migration data, e.g. 2580",
-            location=f"gross_flows_for_net_baseline (region {region})",
-        )
-    index = np.clip(years - trend.years[0], 0, trend.n_years - 1)
-    return {n: np.asarray(a)[0, r][index] for n, a in zip(names, arrays, strict=True)}
-
-
-def gross_flows_for_net_baseline(
-    baseline: ProjectionInputs, trend: ProjectionInputs | None = None
-) -> dict[str, FloatArray]:
-    """A descriptive estimate of the gross flows inside a net-migration baseline, as counts
-    (R, T, 2, 101), for showing levels beside it; scenarios do not use it (the flows of a
-    net baseline cannot be changed, see :func:`apply_scenario`).
-
-    Keys :data:`GROSS_FLOWS`: immigrants and in-migrants are the trend baseline's counts;
-    emigrants and out-migrants are the trend baseline's rates times the mean population
-    ``(S + P) / 2`` of ``baseline``'s own projection (first scenario), by calendar year, sex and
-    age reached. ``trend``: the trend baseline's inputs for the same regions (estimated from
-    the embedded data if ``None``). Raises :class:`InputValidationError` naming the region if
-    a region has no gross flows.
-    """
-    from calculator.projection import project
-
-    years = baseline.years
-    if trend is not None and tuple(trend.regions) != tuple(baseline.regions):
-        raise InputValidationError(
-            f"the trend inputs are for regions {trend.regions}, the baseline for "
-            f"{baseline.regions}; they must be the same",
-            location="gross_flows_for_net_baseline: trend",
-        )
-    pop = project(baseline).pop_count_year_sex_age[0]  # first scenario: (R, T+1, 2, 101)
-    mean_pop = 0.5 * (age_cohort(pop[:, :-1]) + pop[:, 1:])
-    out: dict[str, list[FloatArray]] = {k: [] for k in GROSS_FLOWS}
-    for r, region in enumerate(baseline.regions):
-        flows = _trend_flows_by_year(
-            trend if trend is not None else _trend_inputs(region, int(years[-1])),
-            0 if trend is None else r, years, region,
-        )
-        out["immig_count_year_sex_age"].append(flows["immig_count_year_sex_age"])
-        out["inmig_count_year_sex_age"].append(flows["inmig_count_year_sex_age"])
-        out["emig_count_year_sex_age"].append(flows["emig_rate_year_sex_age"] * mean_pop[r])
-        out["outmig_count_year_sex_age"].append(flows["outmig_rate_year_sex_age"] * mean_pop[r])
-    return {k: np.stack(v).astype(np.float64) for k, v in out.items()}
 
 
 def gross_flow_changes_available(baseline: ProjectionInputs) -> bool:
