@@ -25,7 +25,6 @@ from calculator.compare import compare
 from calculator.data import embedded
 from calculator.data import official as official_data
 from calculator.data import online_baseline as online
-from calculator.exceptions import CalculatorError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
@@ -302,16 +301,10 @@ def comparison_table(result: ProjectionResult, comparison: pd.DataFrame | None,
 
 @st.cache_data(show_spinner=False)
 def followup_sheets(lang: str, region: str) -> dict[str, pd.DataFrame]:
-    """The follow-up sheets of the workbook (calculator.followup), empty if unavailable."""
-    from calculator import followup as fu
+    """The follow-up sheets of the workbook (see :func:`calculator.followup.followup_sheets`)."""
+    from calculator.data import followup_data
 
-    make = getattr(fu, "followup_sheets", None)
-    if make is None:
-        return {}
-    try:
-        return dict(make(lang, region=region))
-    except (CalculatorError, OSError, KeyError, ValueError):
-        return {}
+    return followup_data.followup_sheets(lang, region)
 
 
 def export_bytes(kind: str, result: ProjectionResult, scenarios: Sequence[Scenario],

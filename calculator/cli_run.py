@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from calculator.data.followup_data import followup_sheets
 from calculator.exceptions import CalculatorError, InputValidationError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
-from calculator.followup import followup_sheets
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
 from calculator.results import ProjectionResult

@@ -909,9 +909,9 @@ def followup_sheets(
     lang: str = "sv",
     region: str | None = None,
     *,
-    frames: Mapping[str, pd.DataFrame] | None = None,
+    frames: Mapping[str, pd.DataFrame],
 ) -> dict[str, pd.DataFrame]:
-    """Follow-up sheets for the scenario workbook (sheet name -> table), from embedded data.
+    """Follow-up sheets for the scenario workbook (sheet name -> table).
 
     * ``SHEET_FERTILITY``: births assumed by each SCB national projection vintage against the
       births observed, by vintage and horizon (:func:`births_error_by_horizon`, mothers aged
@@ -926,22 +926,19 @@ def followup_sheets(
 
     ``frames`` holds the input tables by loader name (``projected_births``,
     ``observed_births``, ``assumed_tfr``, ``observed_tfr``, ``municipal_tfr``,
-    ``lulea_regional_projection``, ``lulea_observed_population``); what is not given is read
-    from the embedded package data by :mod:`calculator.data.followup_data` (this module does
-    no I/O itself).
+    ``lulea_regional_projection``, ``lulea_observed_population``), e.g. from
+    :func:`calculator.data.followup_data.embedded_followup_frames`; this module does no I/O.
     """
     if lang not in ("sv", "en"):
         raise InputValidationError(f"language {lang!r}; allowed: 'sv', 'en'",
                                    location="follow-up sheets")
     language: Lang = "sv" if lang == "sv" else "en"
-    given = dict(frames or {})
-
     def frame(name: str) -> pd.DataFrame:
-        if name not in given:
-            from calculator.data import followup_data
-
-            given[name] = getattr(followup_data, f"load_{name}")()
-        return given[name]
+        if name not in frames:
+            raise InputValidationError(
+                f"table {name!r} missing; given: {sorted(frames)}", location="follow-up sheets"
+            )
+        return frames[name]
 
     errors = births_error_by_horizon(frame("projected_births"), frame("observed_births"))
     sheets = {SHEET_FERTILITY[language]: _fertility_sheet(errors, language)}

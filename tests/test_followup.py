@@ -15,6 +15,7 @@ import pytest
 
 from calculator import followup as fu
 from calculator.data import followup_data as fd
+from calculator.data.followup_data import followup_sheets
 from calculator.exceptions import InputValidationError
 from calculator.tables import PLANNING_GROUPS
 
@@ -317,7 +318,7 @@ def test_ckm_bound_methods() -> None:
 # --- export sheets ---------------------------------------------------------------------------------
 
 def test_followup_sheets_hold_the_published_figures() -> None:
-    sheets = fu.followup_sheets("sv", "2580")
+    sheets = followup_sheets("sv", "2580")
     assert list(sheets) == ["Uppföljning fruktsamhet", "Uppföljning kommunens TFR",
                             "Uppföljning utfall"]
     fert = sheets["Uppföljning fruktsamhet"]
@@ -339,11 +340,11 @@ def test_followup_sheets_hold_the_published_figures() -> None:
     assert set(outcome["År (31 dec)"]) == {2024, 2025}
     teen = outcome[(outcome["År (31 dec)"] == 2024) & (outcome["Åldersgrupp"] == "16-18")]
     assert float(teen["Avvikelse (utfall − prognos)"].iloc[0]) == pytest.approx(-48.6, abs=0.05)
-    en = fu.followup_sheets("en")
+    en = followup_sheets("en")
     assert list(en) == ["Follow-up fertility"]
-    assert fu.followup_sheets("sv", "00").keys() == {"Uppföljning fruktsamhet"}
+    assert followup_sheets("sv", "00").keys() == {"Uppföljning fruktsamhet"}
     with pytest.raises(InputValidationError):
-        fu.followup_sheets("de")
+        followup_sheets("de")
 
 
 def test_cli_workbook_has_the_followup_sheets(tmp_path: Path) -> None:
@@ -357,7 +358,7 @@ def test_cli_workbook_has_the_followup_sheets(tmp_path: Path) -> None:
     assert main(["run", str(root / "scenarios" / "official.toml"), "--region", "2580",
                  "--out", str(out), "--no-progress"]) == 0
     wb = openpyxl.load_workbook(out, read_only=True)
-    for name, frame in fu.followup_sheets("sv", "2580").items():
+    for name, frame in followup_sheets("sv", "2580").items():
         rows = list(wb[name].iter_rows(min_row=HEADER_ROW, values_only=True))
         assert list(rows[0]) == list(frame.columns)
         body = rows[1:]

@@ -349,3 +349,22 @@ def read_monthly_population(
             "appears more than once", location=f"{label}, line {line_numbers[i]}"
         )
     return out.sort_values(["month", "sex", "age"]).reset_index(drop=True)
+
+
+FOLLOWUP_TABLES = (
+    "projected_births", "observed_births", "assumed_tfr", "observed_tfr", "municipal_tfr",
+    "lulea_regional_projection", "lulea_observed_population",
+)
+
+
+def embedded_followup_frames() -> dict[str, pd.DataFrame]:
+    """Every embedded table :func:`calculator.followup.followup_sheets` uses, by name."""
+    return {name: globals()[f"load_{name}"]() for name in FOLLOWUP_TABLES}
+
+
+def followup_sheets(lang: str = "sv", region: str | None = None) -> dict[str, pd.DataFrame]:
+    """The workbook's follow-up sheets built from the embedded data (see
+    :func:`calculator.followup.followup_sheets`)."""
+    from calculator.followup import followup_sheets as build
+
+    return build(lang, region, frames=embedded_followup_frames())
