@@ -109,7 +109,11 @@ def totals_frame(series: Series) -> pd.DataFrame:
 
 
 def difference_frame(series: Series, reference: str) -> pd.DataFrame:
-    """``series, year, difference`` (persons) of every other series minus ``reference``."""
+    """``series, year, difference`` (persons) of every other series minus ``reference``.
+
+    Differences are rounded to 0.01 persons: a scenario equal to the forecast must show 0,
+    not floating-point residue (1e-11) that a chart's automatic scale would blow up.
+    """
     total = np.asarray(series.pop_series_year_sex_age).sum(axis=(-1, -2))
     ref = total[series.index(reference)]
     rows = []
@@ -119,7 +123,7 @@ def difference_frame(series: Series, reference: str) -> pd.DataFrame:
         diff = total[i] - ref
         ok = ~np.isnan(diff)
         rows.append(pd.DataFrame({"series": name, "year": series.years[ok].astype(np.int64),
-                                  "difference": diff[ok]}))
+                                  "difference": np.round(diff[ok], 2) + 0.0}))
     if not rows:
         return pd.DataFrame({"series": [], "year": [], "difference": []})
     return pd.concat(rows, ignore_index=True)

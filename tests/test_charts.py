@@ -224,3 +224,15 @@ def test_comparison_components_of_the_national_forecast() -> None:
         load_official_long("scb_regional_2024", "2580"), "SCB", range(2025, 2031)).empty
     wide = keyfigures.components_wide(frame)
     assert list(wide.columns) == ["year", "SCB: births", "SCB: deaths", "SCB: net_migration"]
+
+
+def test_identity_scenario_shows_zero_difference_not_rounding_residue() -> None:
+    """A scenario equal to the forecast up to floating-point residue differs by exactly 0."""
+    inputs = make_inputs(n_years=5)
+    result = project(apply_scenarios(inputs, [Scenario(name="A", region="2580", end_year=2029)]))
+    pop = np.asarray(result.pop_count_year_sex_age)[0, 0]
+    official = (result.years, pop * (1 + 1e-15))  # what a reproduced forecast looks like
+    series = keyfigures.combine(result, official, "Jämförelse")
+    diffs = keyfigures.difference_frame(series, "Jämförelse")
+    assert (diffs["difference"] == 0.0).all()
+    assert not np.signbit(diffs["difference"]).any()  # no "-0" on the axis
