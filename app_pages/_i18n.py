@@ -283,9 +283,18 @@ def fmt_number(value: float | None, lang: Lang = "sv", decimals: int = 0, *,
     True
     >>> fmt_number(-1234.5, "en", 1), fmt_number(12.0, "sv", sign=True)
     ('-1,234.5', '+12')
+
+    A value that rounds to zero is shown as ``0`` with no sign (never "−0" from rounding
+    residue such as -1e-11):
+
+    >>> fmt_number(-1e-11, "sv", 1), fmt_number(-0.004, "en", 2, sign=True)
+    ('0,0', '0.00')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if round(value, decimals) == 0:
+        value = 0.0
+        sign = False
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     if lang == "sv":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
