@@ -118,10 +118,14 @@ def official_baseline(region: str, end_year: int) -> Baseline | None:
     built = build(forecast_id, region)
     forecast = FORECASTS[forecast_id]
     inputs = truncate_inputs(built.inputs, end_year, f"official forecast {forecast.label}")
+    migration = (
+        "flyttningar som trendens bruttoflöden plus en nettojustering som återskapar SCB:s "
+        "folkmängd" if inputs.migration_mode == "gross" else "flyttnetto som residual"
+    )
     description = (
-        f"{forecast.label} ({forecast_id}, SCB content codes {', '.join(forecast.content_codes)})"
-        f", återskapad som modellindata: basår {inputs.base_year}, nettoflyttning som residual "
-        "(se calculator/official_baseline.py)"
+        f"SCB:s prognos {forecast.vintage}: {forecast.label} ({forecast_id}, SCB:s innehållskoder "
+        f"{', '.join(forecast.content_codes)}), återskapad som modellindata: basår "
+        f"{inputs.base_year}, {migration} (se docs/official_forecasts.md)"
     )
     return Baseline("official", inputs, description, built.official_long)
 
@@ -286,6 +290,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"scenario(s), region {region}, years {long['year'].min()}-{long['year'].max()} (stocks "
         "at 31 Dec, flows per calendar year, age at the end of the year)\n"
     )
+    for key, value in batch.notes.items():
+        if key.startswith(("Utgångsläge", "Basår", "Datavintage")):
+            sys.stderr.write(f"  {key}: {value}\n")
     return 0
 
 
