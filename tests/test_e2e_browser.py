@@ -121,6 +121,22 @@ def _wait_until_idle(page: object) -> None:
         "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
 
 
+def _wait_until_settled(page: object, label: str, quiet_ms: int = 1500) -> None:
+    """Wait until no rerun is running or queued: idle, and the metric ``label`` unchanged over
+    ``quiet_ms``. Key presses on a slider queue several reruns; a download button belongs to
+    the run that drew it (Streamlit drops its deferred file when a later run replaces it), so
+    the test must click only once the page has settled, as a person would."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        _wait_until_idle(page)
+        value = _metric_value(page, label)
+        page.wait_for_timeout(quiet_ms)  # type: ignore[attr-defined]
+        running = page.locator("[data-testid=stStatusWidget]").count()  # type: ignore[attr-defined]
+        if not running and _metric_value(page, label) == value:
+            return
+    raise AssertionError("the app did not settle within 90 s")
+
+
 def _no_exception(page: object) -> None:
     assert page.locator("[data-testid=stException]").count() == 0  # type: ignore[attr-defined]
 
@@ -147,7 +163,7 @@ def test_tfr_change_download_and_shared_link(server: str, page: object) -> None:
                 .replace(/\\s/g, '').replace(',', '.');
             return parseFloat(v) > before;
         }""", arg=["Folkmängd 2040", before])
-    _wait_until_idle(page)
+    _wait_until_settled(page, "Folkmängd 2040")
     after = _metric_value(page, "Folkmängd 2040")
     assert float(slider.input_value()) == pytest.approx(start + 0.25)
     assert after > before
