@@ -232,6 +232,44 @@ class ProjectionInputs:
             arr(self.srb_males_per_female_year),
         )
 
+    def until(self, end_year: int) -> ProjectionInputs:
+        """The same inputs for the years up to ``end_year`` (a shorter horizon; views, no copy).
+
+        >>> import numpy as np
+        >>> inputs = ProjectionInputs(2024, np.ones((1, 1, 2, 101)), np.zeros((1, 1, 10, 101)),
+        ...                           np.zeros((1, 1, 10, 2, 101)), migration_mode="none")
+        >>> inputs.until(2030).years.tolist()
+        [2025, 2026, 2027, 2028, 2029, 2030]
+        """
+        last = self.base_year + self.n_years
+        if not self.base_year < end_year <= last:
+            raise InputValidationError(
+                f"{end_year} is outside the horizon; allowed: {self.base_year + 1}..{last}",
+                location="end_year",
+            )
+        n = end_year - self.base_year
+        if n == self.n_years:
+            return self
+        a = self.arrays()
+        return ProjectionInputs(
+            base_year=self.base_year,
+            pop_count_sex_age_base=a.pop_count_sex_age_base,
+            fert_rate_year_age=a.fert_rate_year_age[:, :, :n],
+            death_prob_year_sex_age=a.death_prob_year_sex_age[:, :, :n],
+            immig_count_year_sex_age=a.immig_count_year_sex_age[:, :, :n],
+            emig_rate_year_sex_age=a.emig_rate_year_sex_age[:, :, :n],
+            inmig_count_year_sex_age=a.inmig_count_year_sex_age[:, :, :n],
+            outmig_rate_year_sex_age=a.outmig_rate_year_sex_age[:, :, :n],
+            netmig_count_year_sex_age=(
+                a.netmig_count_year_sex_age[:, :, :n] if self.has_net_migration else None
+            ),
+            srb_males_per_female_year=a.srb_males_per_female_year[:, :, :n],
+            migration_mode=self.migration_mode,
+            scenarios=self.scenarios,
+            regions=self.regions,
+            n_years=n,
+        )
+
     @property
     def years(self) -> np.ndarray:
         """Projection years ``base_year + 1 .. base_year + T`` (flows are for these years)."""

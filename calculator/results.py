@@ -23,7 +23,7 @@ Flows carry the age the cohort has at the end of the year, so for every row
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,22 @@ class ProjectionResult:
     def flow_years(self) -> np.ndarray:
         """Years of the flow arrays (calendar years after the base year)."""
         return self.years[1:]
+
+    def until(self, end_year: int) -> ProjectionResult:
+        """The result up to ``end_year`` (views, no copy); every flow array is cut alike."""
+        last = int(self.years[-1])
+        if not self.base_year < end_year <= last:
+            raise ValueError(f"{end_year} is outside the result's years "
+                             f"{self.base_year + 1}..{last}")
+        n = end_year - self.base_year
+        if end_year == last:
+            return self
+        changes: dict[str, object] = {"pop_count_year_sex_age": self.pop_count_year_sex_age[:, :, : n + 1]}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "pop_count_year_sex_age" and isinstance(value, np.ndarray):
+                changes[f.name] = value[:, :, :n]
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def total_population(self) -> FloatArray:
         """Total population at 31 Dec, shape (S, R, T+1)."""

@@ -288,3 +288,17 @@ def test_gross_flows_with_a_net_adjustment() -> None:
     # somewhat less, since some of them would have died (q up to 0.6 at 90+) or moved on
     loss = pure.total_population()[0, 0, -1] - adjusted.total_population()[0, 0, -1]
     assert 0.75 * 4 * 2 * 2 * 101 < loss < 4 * 2 * 2 * 101
+
+
+def test_until_cuts_inputs_and_results_alike() -> None:
+    inputs = make_inputs(n_years=10)
+    full = project(inputs)
+    short_inputs = inputs.until(2029)
+    assert short_inputs.n_years == 5 and not short_inputs.has_net_migration
+    short = project(short_inputs)
+    cut = full.until(2029)
+    for name in ("pop_count_year_sex_age", "deaths_count_year_sex_age", "emig_count_year_sex_age",
+                 "births_count_year_mother_age", "immig_count_year_sex_age"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(short, name))
+    with pytest.raises(InputValidationError, match=r"allowed: 2025\.\.2034"):
+        inputs.until(2040)

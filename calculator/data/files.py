@@ -7,11 +7,15 @@ import tempfile
 from pathlib import Path
 
 
-def _default_file_mode() -> int:
-    """The mode a plainly created file gets (0o666 minus the process umask)."""
+def _read_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+#: The mode a plainly created file gets (0o666 minus the umask), read once at import, so
+#: that no later call flips the process-wide umask while other threads create files.
+DEFAULT_FILE_MODE = 0o666 & ~_read_umask()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -24,7 +28,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.chmod(tmp_name, _default_file_mode())
+        os.chmod(tmp_name, DEFAULT_FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -27,7 +27,6 @@ and say what is allowed.
 
 from __future__ import annotations
 
-import io
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -435,10 +434,3 @@ def load_inputs(
         srb=srb if srb is not None else settings.sex_ratio_at_birth,
         migration_mode=settings.migration_mode, scenario=scenario,
     )
-
-
-def frames_to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A template table as CSV bytes (``,`` separator, ``.`` decimals, UTF-8)."""
-    buffer = io.StringIO()
-    frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
