@@ -114,11 +114,14 @@ def project_step(
     else:
         hazard = mu + _TINY
         arrivals = netmig_count_sex_age
-    arrive_stay = np.negative(hazard)
-    np.expm1(arrive_stay, out=arrive_stay)
-    np.negative(arrive_stay, out=arrive_stay)  # 1 - e^{-h}, exact for tiny h
-    stay = 1.0 - arrive_stay  # e^{-h}: share of the start stock still present at year end
-    arrive_stay /= hazard  # g = (1 - e^{-h}) / h
+    # Survivors and leavers are computed by separate formulas (exp and expm1), so that the
+    # balance check in project() compares two independent computations, not a residual.
+    stay = np.exp(-hazard)  # e^{-h}: share of the start stock still present at year end
+    leave = np.negative(hazard)
+    np.expm1(leave, out=leave)
+    np.negative(leave, out=leave)  # 1 - e^{-h}, exact for tiny h
+    arrive_stay = leave / hazard  # g = (1 - e^{-h}) / h: share of arrivals still present
+    arrive_leave = 1.0 - arrive_stay  # share of arrivals who died or moved on
     if net_mode:
         # a net outflow can take at most the cohort: P = S e^{-h} + A g >= 0. For age 0 the
         # cohort is the year's births, known only below, so age 0 is clipped there.
@@ -130,9 +133,8 @@ def project_step(
         arrivals = np.maximum(arrivals, floor)
     pop_end = np.multiply(aged, stay, out=out.pop_count_sex_age_end)
     pop_end += arrivals * arrive_stay
-    # exits = everyone who came or was there, minus those still present
-    exits = aged + arrivals
-    exits -= pop_end
+    exits = aged * leave  # deaths and out-migrants, from the start stock ...
+    exits += arrivals * arrive_leave  # ... and from the arrivals
 
     # births: rates x mean female population of each mother cohort (age 0 has no fertility)
     mean_female = aged[..., FEMALE, :] + pop_end[..., FEMALE, :]
@@ -151,7 +153,7 @@ def project_step(
             netmig_count_sex_age = netmig_count_sex_age.copy()
             netmig_count_sex_age[..., 0] += extra
             pop_end[..., 0] += extra * arrive_stay[..., 0]
-            exits[..., 0] += extra * (1.0 - arrive_stay[..., 0])
+            exits[..., 0] += extra * arrive_leave[..., 0]
         if clipped:
             warnings.warn(
                 "net out-migration exceeded the population of a cohort and was clipped to it",
@@ -160,7 +162,7 @@ def project_step(
             )
         out.netmig_count_sex_age[...] = netmig_count_sex_age
     pop_end[..., 0] += births_sex * arrive_stay[..., 0]
-    exits[..., 0] += births_sex * (1.0 - arrive_stay[..., 0])
+    exits[..., 0] += births_sex * arrive_leave[..., 0]
 
     exits /= hazard  # exits per unit hazard, split by cause below
     if not gross:
@@ -168,11 +170,9 @@ def project_step(
         out.outmig_count_sex_age[...] = 0.0
         np.multiply(exits, mu, out=out.deaths_count_sex_age)
     else:
-        emigrants = np.multiply(exits, emig_rate_sex_age, out=out.emig_count_sex_age)
-        out_migrants = np.multiply(exits, outmig_rate_sex_age, out=out.outmig_count_sex_age)
-        deaths = np.multiply(exits, hazard, out=out.deaths_count_sex_age)
-        deaths -= emigrants
-        deaths -= out_migrants
+        np.multiply(exits, emig_rate_sex_age, out=out.emig_count_sex_age)
+        np.multiply(exits, outmig_rate_sex_age, out=out.outmig_count_sex_age)
+        np.multiply(exits, mu, out=out.deaths_count_sex_age)
     return out
 
 

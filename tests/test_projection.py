@@ -302,3 +302,20 @@ def test_until_cuts_inputs_and_results_alike() -> None:
         np.testing.assert_array_equal(getattr(cut, name), getattr(short, name))
     with pytest.raises(InputValidationError, match=r"allowed: 2025\.\.2034"):
         inputs.until(2040)
+
+
+def test_the_every_run_check_catches_a_faulty_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """project() checks each year's result against the components; a kernel whose deaths
+    disagree with its survivors (here: one death too many at age 40) must be stopped."""
+    import calculator.projection as projection
+
+    real_step = projection.project_step
+
+    def faulty_step(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_step(*args, **kwargs)
+        out.deaths_count_sex_age[..., 0, 40] += 1.0
+        return out
+
+    monkeypatch.setattr(projection, "project_step", faulty_step)
+    with pytest.raises(BalanceError, match="age 40"):
+        projection.project(make_inputs(n_years=2))
