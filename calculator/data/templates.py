@@ -120,14 +120,6 @@ def clean_template(kind: str, raw: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{frame['year'].iloc[i]!r} is not a year", location=_loc(source, lines[i], "year")
             )
         out["year"] = years.astype(np.int64)
-        backwards = np.flatnonzero(np.diff(out["year"].to_numpy()) < 0)
-        if backwards.size:
-            i = int(backwards[0]) + 1
-            raise InputValidationError(
-                f"year {out['year'].iloc[i]} after {out['year'].iloc[i - 1]}: years in the wrong "
-                "order; rows must be sorted by year",
-                location=_loc(source, lines[i], "year"),
-            )
     region = frame["region"].astype(str).str.strip()
     empty = (region == "") | frame["region"].isna()
     if empty.any():
@@ -175,8 +167,19 @@ def clean_template(kind: str, raw: pd.DataFrame, source: str) -> pd.DataFrame:
             f"duplicate row for {dict(out[keys].iloc[i])} (first given on row {lines[first]})",
             location=_loc(source, lines[i]),
         )
+    if "year" in out.columns:  # after the duplicate check: a repeated row is a duplicate
+        backwards = np.flatnonzero(np.diff(out["year"].to_numpy()) < 0)
+        if backwards.size:
+            i = int(backwards[0]) + 1
+            raise InputValidationError(
+                f"year {out['year'].iloc[i]} after {out['year'].iloc[i - 1]}: years in the wrong "
+                "order; rows must be sorted by year",
+                location=_loc(source, lines[i], "year"),
+            )
     out["_line"] = lines
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["source"] = source
+    return out
 
 
 def read_settings(text: str, source: str = "settings.toml") -> Settings:
@@ -303,9 +306,12 @@ def _rates_array(
                 np.add.at(counts, (yi, si), 1)
                 if np.any(counts != N_AGES):
                     y, s = (int(v) for v in np.argwhere(counts != N_AGES)[0])
+                    have = set(ai[(yi == y) & (si == s)].tolist())
+                    missing = sorted(set(range(N_AGES)) - have)
                     raise InputValidationError(
                         f"region {region!r}, year {int(given[y])}, sex {SEXES[s]}: "
-                        f"{counts[y, s]} ages given; all ages 0..{OPEN_AGE} are required",
+                        f"{counts[y, s]} ages given, missing {missing[:10]}; all ages "
+                        f"0..{OPEN_AGE} are required",
                         location=source,
                     )
         else:
@@ -332,12 +338,13 @@ def inputs_from_frames(
     The frames are template tables (as returned by :func:`clean_template`, or any frame with
     the template columns, which is then validated here).
     """
-    names = dict(sources or {})
     frames = {"population": population, "fertility": fertility, "mortality": mortality}
     if migration is not None:
         frames["migration"] = migration
+    names = {k: str(f.attrs.get("source", f"{k} table")) for k, f in frames.items()}
+    names.update(sources or {})
     clean = {
-        k: (v if "_line" in v.columns else clean_template(k, v, names.get(k, f"{k} table")))
+        k: (v if "_line" in v.columns else clean_template(k, v, names[k]))
         for k, v in frames.items()
     }
     if end_year <= base_year:
@@ -352,10 +359,12 @@ def inputs_from_frames(
         for sex in SEXES:
             n = int(counts.get((region, sex), 0))
             if n != N_AGES:
+                given = set(pop.loc[(pop["region"] == region) & (pop["sex"] == sex), "age"])
+                missing = sorted(set(range(N_AGES)) - given)
                 raise InputValidationError(
-                    f"region {region!r}, sex {sex}: {n} ages given; all ages 0..{OPEN_AGE} are "
-                    "required",
-                    location=names.get("population", "population table"),
+                    f"region {region!r}, sex {sex}: {n} ages given, missing {missing[:10]}; all "
+                    f"ages 0..{OPEN_AGE} are required",
+                    location=names["population"],
                 )
     pop_arr = np.zeros((len(regions), 2, N_AGES))
     ri = pop["region"].map({r: i for i, r in enumerate(regions)}).to_numpy()
@@ -363,16 +372,16 @@ def inputs_from_frames(
         "population"
     ].to_numpy()
     fert = _rates_array(clean["fertility"], "rate", regions, years,
-                        names.get("fertility", "fertility table"), by_sex=False,
+                        names["fertility"], by_sex=False,
                         require_all_ages=False)
     death = _rates_array(clean["mortality"], "probability", regions, years,
-                         names.get("mortality", "mortality table"), by_sex=True,
+                         names["mortality"], by_sex=True,
                          require_all_ages=True)
     flows: dict[str, np.ndarray | None] = {}
     mode = migration_mode
     mig = clean.get("migration")
     if mig is not None:
-        source = names.get("migration", "migration table")
+        source = names["migration"]
         present = [c for c in (*GROSS_COLUMNS, *NET_COLUMNS) if c in mig.columns]
         for col in present:
             flows[col] = _rates_array(mig, col, regions, years, source, by_sex=True,
