@@ -45,7 +45,7 @@ import numpy as np
 import tomli_w
 
 from calculator.exceptions import InputValidationError
-from calculator.fertility import age_pattern, shift_age_pattern, tfr_of, tfr_path
+from calculator.fertility import age_pattern, shift_age_pattern, tfr_of
 from calculator.grid import FEMALE, MALE, FloatArray
 from calculator.inputs import ProjectionInputs
 from calculator.migration import scale_by_multiplier, scale_counts_to_total
@@ -165,10 +165,17 @@ def _fields_of(section: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class FertilityChange:
-    """TFR path to ``tfr_target`` (children per woman) reached in ``target_year`` and kept
-    afterwards, from the baseline's TFR in the first projection year; ``path_shape`` linear or
-    smooth (cosine); the mean age at childbearing moves by ``mean_age_shift_years`` (linearly,
-    fully reached in ``target_year``). ``None``/0 = the baseline's fertility."""
+    """A change of the baseline's fertility, as a deviation from the baseline's own path.
+
+    The baseline's TFR (children per woman) in each year gets a deviation that grows from 0 in
+    the base year (the year of the base stock) to ``tfr_target`` minus the baseline's TFR in
+    ``target_year``, reached in ``target_year`` and kept constant afterwards; ``path_shape``
+    is linear or smooth (cosine). So the TFR equals ``tfr_target`` in ``target_year``, the
+    baseline's later rise or fall is kept, and a higher target gives a higher TFR in every
+    year (the same semantics as :class:`MortalityChange`). The age pattern of each year is
+    the baseline's; the mean age at childbearing moves by ``mean_age_shift_years`` (linearly
+    from the base year, fully reached in ``target_year``). ``None``/0 = the baseline's
+    fertility. A target year beyond the horizon is compared with the last projection year."""
 
     tfr_target: float | None = None
     target_year: int | None = None
@@ -184,8 +191,10 @@ class FertilityChange:
 class MortalityChange:
     """Life expectancy at birth by sex reaching a target (``e0_*_target_years``) or deviating
     from the baseline by ``e0_*_change_years`` in ``target_year``; the deviation from the
-    baseline's e0 grows linearly from zero in the first projection year and stays constant
-    after the target year (so the baseline's later gains are kept). Hazards are scaled
+    baseline's e0 grows linearly from zero in the base year (the year of the base stock, so a
+    target year equal to the first projection year is met in that year) and stays constant
+    after the target year (so the baseline's later gains are kept and e0 moves on from the
+    target afterwards, as the TFR does in :class:`FertilityChange`). Hazards are scaled
     proportionally at every age (the age pattern of mortality is kept)."""
 
     e0_female_target_years: float | None = None
@@ -503,29 +512,52 @@ def scenario_from_toml(text: str, *, source: str = "scenario") -> Scenario:
 
 
 # ---- applying a scenario to a baseline ---------------------------------------------------
-def _ramp(years: np.ndarray, first_year: int, target_year: int) -> FloatArray:
-    """0 in ``first_year``, 1 from ``target_year`` on, linear in between."""
-    span = max(target_year - first_year, 1)
-    return np.clip((years - first_year) / span, 0.0, 1.0).astype(np.float64)
+def _ramp(
+    years: np.ndarray, base_year: int, target_year: int, shape: str = "linear"
+) -> FloatArray:
+    """Share of a change reached in each of ``years``: 0 in ``base_year`` (the base stock's
+    year), 1 from ``target_year`` on; linear in between, or a cosine ease for ``"smooth"``.
+
+    A target year at or before the first projection year gets the full change at once.
+
+    >>> _ramp(np.arange(2025, 2030), 2024, 2028).tolist()
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    >>> _ramp(np.arange(2025, 2027), 2024, 2025).tolist()
+    [1.0, 1.0]
+    """
+    span = max(target_year - base_year, 1)
+    share = np.clip((np.asarray(years) - base_year) / span, 0.0, 1.0)
+    if shape == "smooth":
+        share = 0.5 - 0.5 * np.cos(np.pi * share)
+    return np.asarray(share, dtype=np.float64)
+
+
+def _value_in_target_year(value_year: FloatArray, years: np.ndarray, target_year: int) -> FloatArray:
+    """The baseline's value in ``target_year`` along the last axis (the last projection year's
+    value if the target year lies beyond the horizon; a year missing in a rate file is the
+    same as the last year given)."""
+    index = int(np.clip(target_year - int(years[0]), 0, len(years) - 1))
+    return np.asarray(value_year, dtype=np.float64)[..., index]
 
 
 def _apply_fertility(
-    fert_rate_year_age: FloatArray, change: FertilityChange, years: np.ndarray
+    fert_rate_year_age: FloatArray, change: FertilityChange, years: np.ndarray, base_year: int
 ) -> FloatArray:
     """Scenario rates (R, T, 101) from baseline rates (R, T, 101); see FertilityChange."""
     assert change.target_year is not None
     base_tfr_year = tfr_of(fert_rate_year_age)  # (R, T)
     pattern_year_age = age_pattern(fert_rate_year_age)  # the baseline's own pattern each year
-    first = int(years[0])
     if change.tfr_target is None:
         tfr_year = base_tfr_year
     else:
-        tfr_year = np.stack([
-            tfr_path(float(b[0]), change.tfr_target, first, change.target_year, years,
-                     shape=change.path_shape)
-            for b in base_tfr_year
-        ])
-    shift_year = change.mean_age_shift_years * _ramp(years, first, change.target_year)
+        ramp = _ramp(years, base_year, change.target_year, change.path_shape)
+        deviation = change.tfr_target - _value_in_target_year(
+            base_tfr_year, years, change.target_year)  # (R,)
+        tfr_year = np.maximum(base_tfr_year + deviation[:, np.newaxis] * ramp, 0.0)
+    shift_year = change.mean_age_shift_years * _ramp(years, base_year, change.target_year)
+    if not np.any(shift_year):
+        out: FloatArray = tfr_year[..., np.newaxis] * pattern_year_age
+        return out
     out = np.empty_like(pattern_year_age)
     for t in range(len(years)):  # the shift is an interpolation per year: loop over years only
         for r in range(pattern_year_age.shape[0]):
@@ -534,14 +566,13 @@ def _apply_fertility(
 
 
 def _apply_mortality(
-    death_prob_year_sex_age: FloatArray, change: MortalityChange, years: np.ndarray
+    death_prob_year_sex_age: FloatArray, change: MortalityChange, years: np.ndarray,
+    base_year: int,
 ) -> FloatArray:
     """Scenario probabilities (R, T, 2, 101) from the baseline's; see MortalityChange."""
     assert change.target_year is not None
     out = np.array(death_prob_year_sex_age, dtype=np.float64, copy=True)
-    first = int(years[0])
-    ramp = _ramp(years, first, change.target_year)
-    target_index = int(np.clip(change.target_year - first, 0, len(years) - 1))
+    ramp = _ramp(years, base_year, change.target_year)
     for sex, target, delta in (
         (FEMALE, change.e0_female_target_years, change.e0_female_change_years),
         (MALE, change.e0_male_target_years, change.e0_male_change_years),
@@ -552,11 +583,8 @@ def _apply_mortality(
             q_year_age = death_prob_year_sex_age[r, :, sex, :]
             e0_base_year = np.asarray(e0_from_death_prob(q_year_age, sex), dtype=np.float64)
             if target is not None:
-                base_at_target = (
-                    float(e0_base_year[target_index]) if change.target_year <= years[-1]
-                    else float(e0_base_year[-1])
-                )
-                delta_r = target - base_at_target
+                delta_r = target - float(
+                    _value_in_target_year(e0_base_year, years, change.target_year))
             else:
                 delta_r = float(delta or 0.0)
             for t in range(len(years)):
@@ -668,9 +696,9 @@ def apply_scenario(
     srb = _single(np.asarray(baseline.srb_males_per_female_year))
     assert fert is not None and death is not None and srb is not None
     if not scenario.fertility.is_identity:
-        fert = _apply_fertility(fert, scenario.fertility, years)
+        fert = _apply_fertility(fert, scenario.fertility, years, baseline.base_year)
     if not scenario.mortality.is_identity:
-        death = _apply_mortality(death, scenario.mortality, years)
+        death = _apply_mortality(death, scenario.mortality, years, baseline.base_year)
     if scenario.sex_ratio_at_birth is not None:
         srb = np.full(srb.shape, scenario.sex_ratio_at_birth)
     fields = {

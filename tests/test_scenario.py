@@ -88,8 +88,31 @@ def test_tfr_target_reached_in_target_year(baseline: ProjectionInputs) -> None:
     assert tfr[years == 2040][0] == pytest.approx(1.8, abs=1e-12)
     np.testing.assert_allclose(tfr[years > 2040], 1.8, atol=1e-12)
     base_tfr = tfr_of(baseline.fert_rate_year_age[0, 0])
-    assert tfr[0] == pytest.approx(base_tfr[0], abs=1e-12)  # the path starts at the baseline's
+    # the path starts at the baseline's TFR in the base year (2024), so the first projection
+    # year already moves by the smooth share of 1/16 of the change
+    share = 0.5 - 0.5 * np.cos(np.pi / 16)
+    assert tfr[0] == pytest.approx(base_tfr[0] + share * (1.8 - base_tfr[0]), abs=1e-12)
     assert np.all(np.diff(tfr[years <= 2040]) > 0)
+
+
+def test_target_in_the_first_projection_year_is_met_there(baseline: ProjectionInputs) -> None:
+    """Paths start at the base year (2024): a target year 2025 is met in 2025, for the TFR
+    and for e0 (the old paths started at the first projection year and met it a year late)."""
+    first = int(baseline.years[0])
+    assert first == baseline.base_year + 1
+    scenario = Scenario(baseline="trend",
+                        fertility=FertilityChange(tfr_target=1.8, target_year=first),
+                        mortality=MortalityChange(e0_female_target_years=86.0,
+                                                  e0_male_target_years=83.0, target_year=first))
+    out = apply_scenario(baseline, scenario)
+    np.testing.assert_allclose(tfr_of(out.fert_rate_year_age[0, 0]), 1.8, atol=1e-12)
+    q = out.death_prob_year_sex_age[0, 0]
+    assert float(e0_from_death_prob(q[0, FEMALE], FEMALE)) == pytest.approx(86.0, abs=1e-6)
+    assert float(e0_from_death_prob(q[0, MALE], MALE)) == pytest.approx(83.0, abs=1e-6)
+    later = Scenario(baseline="trend", fertility=FertilityChange(tfr_target=1.8,
+                                                                 target_year=first + 1))
+    assert not np.array_equal(apply_scenario(baseline, later).fert_rate_year_age,
+                              out.fert_rate_year_age)
 
 
 def test_mean_age_shift(baseline: ProjectionInputs) -> None:
@@ -114,13 +137,12 @@ def test_life_expectancy_target_and_change(baseline: ProjectionInputs) -> None:
     assert float(e0_from_death_prob(q[t, FEMALE], FEMALE)) == pytest.approx(86.0, abs=1e-6)
     e0m, e0m_base = (float(e0_from_death_prob(x[t, MALE], MALE)) for x in (q, q0))
     assert e0m - e0m_base == pytest.approx(-1.0, abs=1e-6)
-    # the deviation grows linearly from zero in the first projection year and then stays
-    np.testing.assert_array_equal(q[0], q0[0])
+    # the deviation grows linearly from zero in the base year (2024) and then stays
     e0f_2030 = float(e0_from_death_prob(q[out.years == 2030][0, FEMALE], FEMALE))
     e0f_base = float(e0_from_death_prob(q0[out.years == 2035][0, FEMALE], FEMALE))
     e0f_first = float(e0_from_death_prob(q0[0, FEMALE], FEMALE))
-    # constant-rate baseline: halfway (2030 of 2025..2035) is halfway to the target
-    assert e0f_2030 == pytest.approx(e0f_first + 0.5 * (86.0 - e0f_base), abs=1e-6)
+    # constant-rate baseline: 2030 is 6/11 of the way from 2024 to 2035
+    assert e0f_2030 == pytest.approx(e0f_first + 6 / 11 * (86.0 - e0f_base), abs=1e-6)
     late = float(e0_from_death_prob(q[-1, MALE], MALE)) - float(
         e0_from_death_prob(q0[-1, MALE], MALE))
     assert late == pytest.approx(-1.0, abs=1e-6)
@@ -279,6 +301,41 @@ def _effect_2040(base: ProjectionInputs, changed: ProjectionInputs) -> float:
     full_years = np.r_[base.base_year, base.years]
     return (_total(project(changed).pop_count_year_sex_age, full_years, 2040)
             - _total(project(base).pop_count_year_sex_age, full_years, 2040))
+
+
+def _births_year(inputs: ProjectionInputs) -> np.ndarray:
+    return project(inputs).births_count_year_sex[0, 0].sum(axis=-1)
+
+
+@pytest.mark.parametrize("which", ["lulea", "sweden"])
+def test_a_higher_tfr_target_gives_more_births_in_every_year(
+    which: str, official_lulea: ProjectionInputs, official_sweden: ProjectionInputs
+) -> None:
+    """The TFR target is a deviation from the baseline's own path: it is met exactly in the
+    target year, the baseline's later rise is kept, and a target 0.01 above the baseline's TFR
+    in the target year (the app's slider default plus one step) raises births in every year.
+    Before, the target replaced the path by "ramp to the target, then flat", which on SCB's
+    rising official paths (Sweden 1.51 in 2030 -> 1.66 in 2050) gave fewer births: -147,256
+    for Sweden 2026-2050."""
+    base, region = (official_lulea, "2580") if which == "lulea" else (official_sweden, "00")
+    years = base.years
+    base_tfr = tfr_of(base.fert_rate_year_age[0, 0])
+    in_2030 = float(base_tfr[years == 2030][0])
+    assert base_tfr[-1] > in_2030 + 0.1  # SCB's path keeps rising after 2030
+    base_births = _births_year(base)
+    for slider in (in_2030, round(in_2030, 2)):  # the exact value and the app's default
+        lower = apply_scenario(base, Scenario(region=region, fertility=FertilityChange(
+            tfr_target=slider, target_year=2030)))
+        higher = apply_scenario(base, Scenario(region=region, fertility=FertilityChange(
+            tfr_target=slider + 0.01, target_year=2030)))
+        tfr = tfr_of(higher.fert_rate_year_age[0, 0])
+        assert tfr[years == 2030][0] == pytest.approx(slider + 0.01, abs=1e-12)
+        assert np.all(tfr > tfr_of(lower.fert_rate_year_age[0, 0]))
+        assert np.all(_births_year(higher) > _births_year(lower))
+        assert tfr[-1] > slider + 0.01 + 0.1  # the baseline's rise after 2030 is kept
+    exact = apply_scenario(base, Scenario(region=region, fertility=FertilityChange(
+        tfr_target=in_2030, target_year=2030)))
+    np.testing.assert_allclose(_births_year(exact), base_births, rtol=1e-12)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
