@@ -49,6 +49,18 @@ from calculator.inputs import MAX_RATE_PER_PERSON_YEAR
 #: order"), so a published 0..3 cannot be told apart from noise.
 CKM_NOISE_PERSONS: Final = 3.0
 
+#: Share of the infant deaths of a calendar year (completed age 0, the Lexis square) that fall
+#: in the lower triangle, i.e. among children born in the same year (age reached 0). Infant
+#: deaths cluster in the first weeks of life, so the even split used at ages >= 1 would halve
+#: q0. Value fitted from SCB's 2025 national projection, which gives deaths by age reached
+#: (reference folder SOURCES.md §19, content 000005MP, all birth regions, 2026-2050 pooled:
+#: ages 0/1/2 = 4,137/607/299 deaths): with the upper triangle of age 1 taken as half of the
+#: deaths reached at age 2, s = D'0 / (D'0 + D'1 - D'2 / 2) = 0.900 (0.896-0.904 in single
+#: years). This agrees with the value of about 0.9 usual for low-mortality populations (HMD
+#: Methods Protocol, infant-death triangle split). Luleå's observed deaths by age reached
+#: (BE0101D8, 2006-2024: 25/8/3) give 0.79, but from 25 infant deaths only.
+INFANT_LOWER_TRIANGLE_SHARE: Final = 0.9
+
 #: Default prior strength of the mortality SMR shrinkage, in deaths (see :func:`estimate_smr`).
 DEFAULT_SMR_PRIOR_DEATHS: Final = 20.0
 #: Bounds for the empirical-Bayes prior strength of fertility shrinkage, in births.
@@ -254,29 +266,40 @@ def sex_ratio_at_birth(births: pd.DataFrame, years: Sequence[int]) -> float:
 # mortality
 
 
-def deaths_completed_to_reached(deaths: pd.DataFrame) -> pd.DataFrame:
+def deaths_completed_to_reached(
+    deaths: pd.DataFrame, infant_lower_share: float = INFANT_LOWER_TRIANGLE_SHARE
+) -> pd.DataFrame:
     """Re-express deaths by completed age at death (Lexis squares) by age reached.
 
-    The deaths of the square for completed age *a* are split evenly between the two Lexis
+    The deaths of the square for completed age *a* >= 1 are split evenly between the two Lexis
     triangles: the lower half belongs to the cohort reaching *a* during the year, the upper
-    half to the cohort reaching *a* + 1. So ``D_reached[a] = (D[a-1] + D[a]) / 2`` for
-    1..99, ``D_reached[0] = D[0] / 2`` and ``D_reached[100] = D[99] / 2 + D[100]``; totals are
-    unchanged. Needed for Sweden's and the counties' embedded deaths, which SCB's source
-    extracts give by completed age (``tests/test_mortality.py`` shows they equal HMD's
+    half to the cohort reaching *a* + 1. Infant deaths are concentrated in the first weeks of
+    life, so the age-0 square is split with the lower-triangle share ``infant_lower_share``
+    (default :data:`INFANT_LOWER_TRIANGLE_SHARE` = 0.9). So
+    ``D_reached[0] = s * D[0]``, ``D_reached[1] = (1 - s) * D[0] + D[1] / 2``,
+    ``D_reached[a] = (D[a-1] + D[a]) / 2`` for 2..99 and ``D_reached[100] = D[99] / 2 + D[100]``;
+    totals are unchanged. Needed for Sweden's and the counties' embedded deaths, which SCB's
+    source extracts give by completed age (``tests/test_mortality.py`` shows they equal HMD's
     Lexis-square deaths cell by cell).
 
     >>> f = pd.DataFrame({"year": 2014, "region": "00", "sex": "female", "age": [0, 1, 100],
     ...                   "deaths": [10.0, 4.0, 6.0]})
     >>> deaths_completed_to_reached(f).set_index("age")["deaths"].loc[[0, 1, 2, 100]].tolist()
-    [5.0, 7.0, 2.0, 6.0]
+    [9.0, 3.0, 2.0, 6.0]
     """
+    if not 0.0 <= infant_lower_share <= 1.0:
+        raise InputValidationError(
+            f"infant lower-triangle share {infant_lower_share!r}; allowed: 0..1",
+            location="infant_lower_share",
+        )
     keys = ["year", "region", "sex"]
     full = deaths.pivot_table(index=keys, columns="age", values="deaths", aggfunc="sum")
     full = full.reindex(columns=range(N_AGES), fill_value=0.0).fillna(0.0)
     d = full.to_numpy(dtype=np.float64)
     reached = np.empty_like(d)
-    reached[:, 0] = d[:, 0] / 2.0
     reached[:, 1:OPEN_AGE] = (d[:, 0 : OPEN_AGE - 1] + d[:, 1:OPEN_AGE]) / 2.0
+    reached[:, 0] = infant_lower_share * d[:, 0]
+    reached[:, 1] = (1.0 - infant_lower_share) * d[:, 0] + d[:, 1] / 2.0
     reached[:, OPEN_AGE] = d[:, OPEN_AGE - 1] / 2.0 + d[:, OPEN_AGE]
     wide = pd.DataFrame(reached, index=full.index, columns=range(N_AGES)).reset_index()
     long = wide.melt(id_vars=keys, var_name="age", value_name="deaths")

@@ -145,6 +145,35 @@ def test_deaths_completed_to_reached_keeps_totals() -> None:
     assert (converted["deaths"] >= 0).all()
 
 
+def test_infant_lower_triangle_share_matches_scb_deaths_by_age_reached() -> None:
+    """SCB's 2025 national projection gives deaths by age reached (SOURCES §19, 000005MP, all
+    birth regions, 2026-2050 pooled): ages 0/1/2 = 4,137/607/299. Taking the upper triangle of
+    age 1 as half the deaths reached at age 2, the lower-triangle share of infant deaths is
+    D'0 / (D'0 + D'1 - D'2 / 2)."""
+    share = 4137 / (4137 + 607 - 299 / 2)
+    assert abs(est.INFANT_LOWER_TRIANGLE_SHARE - share) < 0.01
+
+
+@pytest.mark.parametrize(
+    # SOURCES §2: Sweden's deaths at completed age 0, 2016-2020: women 587, men 723; births
+    # 2016-2020 by sex (SCB, embedded): girls 280,019, boys 296,236.
+    ("sex", "infant_deaths", "births"), [(FEMALE, 587, 280_019), (MALE, 723, 296_236)],
+)
+def test_sweden_infant_death_probability_2016_2020(sex: int, infant_deaths: int,
+                                                   births: int) -> None:
+    """q0 (death before 31 Dec of the birth year) is about 0.9 of the Lexis-square infant
+    mortality (0.0021 women, 0.0024 men), not half of it, and q1 is far below q0."""
+    data = baseline._region_data("00")
+    years = list(range(2016, 2021))
+    d, e = est.death_counts_exposure(data.deaths, data.population, data.births, years)
+    q = est.death_prob_from_counts(d, e)[sex]
+    square_imr = infant_deaths / births
+    assert q[0] == pytest.approx(0.9 * square_imr, rel=1e-3)
+    assert 0.0015 < q[0] < 0.0030
+    assert q[0] > 4 * q[1] > 4 * q[2]
+    assert q[1] < 0.0005
+
+
 def test_one_year_projection_with_same_year_rates_reproduces_observed_flows() -> None:
     """Rates from 2024 applied to the 2023 population give back 2024's births, deaths,
     migrations and population: the exposure conventions agree with the engine's."""
