@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -255,18 +256,22 @@ def batch_from_session(language: Lang, current: Scenario | None = None) -> Batch
     end_year = min(current.end_year, base.last_year)
     code = _state.area_code(region)
     scenarios: list[Scenario] = [dataclasses.replace(current, region=code, baseline=kind)]
+    unreadable: list[str] = []
     for saved in ss.get(_state.K_SAVED, []):
         try:
             scen = Scenario.from_query_params(saved)
             scenarios.append(dataclasses.replace(scen, region=code, baseline=kind,
                                                  end_year=current.end_year))
-        except InputValidationError:
-            continue
+        except InputValidationError as exc:
+            unreadable.append(f"{saved.get('name', '?')} ({exc})")
+    if unreadable:
+        st.warning(t("saved_unreadable", language, names="; ".join(unreadable)))
     if kind == "trend":
         taken = [s.name for s in scenarios]
         scenarios.append(Scenario(name=unique_name(t("baseline", language), taken),
                                   region=code, baseline=kind, end_year=current.end_year))
-    result = _state.cut(_state.run(region, kind, current.end_year, scenarios), end_year)
+    full = _state.run(region, kind, current.end_year, scenarios)
+    result = full.until(int(np.clip(end_year, full.base_year + 1, full.years[-1])))
     cmp_long, cmp_label = _state.comparison_long(
         ss.get(_state.K_COMPARISON, _state.NO_COMPARISON), region)
     name = None

@@ -73,6 +73,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
     "save_scenario": ("Spara som jämförelsescenario", "Save as comparison scenario"),
     "saved_scenarios": ("Sparade scenarier", "Saved scenarios"),
     "remove": ("Ta bort", "Remove"),
+    "saved_unreadable": (
+        "Sparade scenarier som inte längre kan läsas och därför inte visas: {names}",
+        "Saved scenarios that can no longer be read and are therefore not shown: {names}",
+    ),
     "upload_toml": ("Ladda upp scenario (TOML)", "Upload scenario (TOML)"),
     "upload_ok": ("Scenariot {name} är inläst.", "Scenario {name} loaded."),
     "share_link": (

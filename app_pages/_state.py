@@ -14,6 +14,9 @@ Session keys used across pages are defined here too.
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,10 +92,47 @@ def area_code(area: str) -> str:
     return area.removeprefix(ONLINE_PREFIX)
 
 
+#: At most this many fetched municipalities are kept on the server (oldest dropped first).
+ONLINE_STORE_MAX = 16
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    area: online.OnlineArea
+    stamp: int  # distinguishes fetches of the same municipality (keys the baseline cache)
+
+
+class OnlineStore:
+    """Municipalities fetched from SCB by area key, shared by the server's sessions; bounded
+    (least recently stored dropped first) and thread-safe."""
+
+    def __init__(self, max_entries: int = ONLINE_STORE_MAX) -> None:
+        self._items: OrderedDict[str, _Fetched] = OrderedDict()
+        self._lock = threading.Lock()
+        self._count = itertools.count(1)
+        self.max_entries = max_entries
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __getitem__(self, key: str) -> online.OnlineArea:
+        return self._items[key].area
+
+    def stamp(self, key: str) -> int:
+        return self._items[key].stamp
+
+    def put(self, key: str, area: online.OnlineArea) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = _Fetched(area, next(self._count))
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
 @st.cache_resource(show_spinner=False)
-def online_store() -> dict[str, online.OnlineArea]:
+def online_store() -> OnlineStore:
     """Municipalities fetched from SCB (by area key), shared by the sessions of the server."""
-    return {}
+    return OnlineStore()
 
 
 def online_area(area: str) -> online.OnlineArea:
@@ -100,18 +140,23 @@ def online_area(area: str) -> online.OnlineArea:
 
 
 def store_online_area(fetched: online.OnlineArea) -> str:
-    """Keep a fetched municipality (replacing an earlier fetch) and return its area key."""
+    """Keep a fetched municipality (replacing an earlier fetch of it) and return its area key.
+    A new fetch gets a new stamp, so the baselines built from it are new cache entries; other
+    users' cached baselines stay."""
     key = ONLINE_PREFIX + fetched.code
-    online_store()[key] = fetched
-    online_baseline.clear()  # type: ignore[attr-defined]
+    online_store().put(key, fetched)
     return key
 
 
-@st.cache_resource(show_spinner=False)
-def online_baseline(area: str, end_year: int) -> Baseline:
-    """The trend baseline estimated from a fetched municipality's observations."""
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _online_baseline(area: str, stamp: int, end_year: int) -> Baseline:
     built = online.online_trend_baseline(online_area(area), end_year)
     return Baseline("trend", built.inputs, built.descriptions, end_year)
+
+
+def online_baseline(area: str, end_year: int) -> Baseline:
+    """The trend baseline estimated from a fetched municipality's observations."""
+    return _online_baseline(area, online_store().stamp(area), end_year)
 
 
 def area_info(area: str, lang: str) -> AreaInfo:
@@ -239,9 +284,13 @@ def comparison_long(choice: str, region: str) -> tuple[pd.DataFrame | None, str]
     return None, ""
 
 
-@st.cache_data(show_spinner=False)
 def online_comparison_long(area: str) -> pd.DataFrame:
     """A fetched municipality's SCB regional projection in the engine's long layout."""
+    return _online_comparison_long(area, online_store().stamp(area))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _online_comparison_long(area: str, stamp: int) -> pd.DataFrame:
     projection = online_area(area).projection
     assert projection is not None
     vintage = str(projection["vintage"].iloc[0])
@@ -264,26 +313,6 @@ def _run(region: str, kind: str, end_year: int,
 def run(region: str, kind: str, end_year: int, scenarios: Sequence[Scenario]) -> ProjectionResult:
     """Project a batch of scenarios (one region) on the baseline; cached by parameters."""
     return _run(region, kind, end_year, _key(scenarios))
-
-
-def cut(result: ProjectionResult, end_year: int) -> ProjectionResult:
-    """The result up to ``end_year`` (the official baseline runs to its own last year)."""
-    n = int(np.clip(end_year - result.base_year, 1, result.pop_count_year_sex_age.shape[2] - 1))
-    if n == result.pop_count_year_sex_age.shape[2] - 1:
-        return result
-    flows = {
-        name: (None if getattr(result, name) is None else getattr(result, name)[:, :, :n])
-        for name in ("births_count_year_sex", "births_count_year_mother_age",
-                     "deaths_count_year_sex_age", "immig_count_year_sex_age",
-                     "emig_count_year_sex_age", "inmig_count_year_sex_age",
-                     "outmig_count_year_sex_age", "netmig_count_year_sex_age")
-    }
-    return ProjectionResult(
-        base_year=result.base_year, scenarios=result.scenarios, regions=result.regions,
-        migration_mode=result.migration_mode,
-        pop_count_year_sex_age=result.pop_count_year_sex_age[:, :, : n + 1],
-        **flows,  # type: ignore[arg-type]
-    )
 
 
 def comparison_table(result: ProjectionResult, comparison: pd.DataFrame | None,

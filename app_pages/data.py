@@ -47,7 +47,7 @@ if own is not None and ss.get("_own_done") != own.file_id:
     try:
         if own.name.lower().endswith(".xlsx"):
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / own.name
+                path = Path(tmp) / Path(own.name).name
                 path.write_bytes(own.getvalue())
                 frame = read_own_forecast(path, label=label, region=region)
         else:

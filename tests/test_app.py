@@ -356,3 +356,24 @@ def test_pages_in_english(page: str, title: str) -> None:
     assert not at.exception
     assert at.title[0].value == title
     assert "Base year 2024 (31 Dec)" in " ".join(c.value for c in at.caption)
+
+
+def test_unreadable_saved_scenario_is_named_not_dropped_silently(app: AppTest) -> None:
+    app.session_state["saved_scenarios"] = [{"name": "Gammalt", "tfr_target": "abc"}]
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("Gammalt" in w.value and "inte längre kan läsas" in w.value
+               for w in app.warning)
+
+
+def test_online_store_is_bounded_and_refetch_gets_a_new_stamp() -> None:
+    from app_pages._state import OnlineStore
+
+    store = OnlineStore(max_entries=2)
+    areas: list[Any] = [object(), object(), object()]
+    for i, area in enumerate(areas):
+        store.put(f"scb:{i}", area)
+    assert "scb:0" not in store and store["scb:2"] is areas[2]
+    first = store.stamp("scb:1")
+    store.put("scb:1", areas[0])  # a new fetch of the same municipality
+    assert store.stamp("scb:1") > first and store["scb:1"] is areas[0]
