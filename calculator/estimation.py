@@ -94,6 +94,47 @@ def _require_years(frame: pd.DataFrame, years: Sequence[int], what: str) -> None
         )
 
 
+def estimation_window(
+    last_year: int, n_years: int, available: Sequence[int], what: str, hint: str = ""
+) -> list[int]:
+    """The ``n_years`` calendar years ending at ``last_year``; all must be in ``available``.
+
+    ``available`` are the years with rates (births, deaths and the population of that year and
+    the one before); ``what`` names the region in the error, ``hint`` is appended to it.
+
+    >>> estimation_window(2024, 3, range(2015, 2025), "region 2580")
+    [2022, 2023, 2024]
+    """
+    years = list(range(int(last_year) - int(n_years) + 1, int(last_year) + 1))
+    have = set(int(y) for y in available)
+    missing = [y for y in years if y not in have]
+    if missing:
+        span = f"{min(have)}-{max(have)}" if have else "none"
+        raise InputValidationError(
+            f"{what}: rates need year(s) {missing} (births, deaths and the population of the "
+            f"year before); available {span}" + (f"; {hint}" if hint else ""),
+            location="estimation window",
+        )
+    return years
+
+
+def reference_window(window: Sequence[int], available: Sequence[int]) -> list[int]:
+    """The reference region's years for a local ``window``.
+
+    The window itself if the reference covers it, else the reference's latest
+    ``len(window)`` years up to the window's end (or its latest years at all).
+
+    >>> reference_window([2022, 2023, 2024], range(2010, 2021))
+    [2018, 2019, 2020]
+    """
+    have = sorted(int(y) for y in available)
+    if all(int(y) in set(have) for y in window):
+        return [int(y) for y in window]
+    n = len(window)
+    earlier = [y for y in have if y <= max(window)]
+    return earlier[-n:] if len(earlier) >= n else have[-n:]
+
+
 def sex_age_cube(frame: pd.DataFrame, value: str, years: Sequence[int]) -> FloatArray:
     """``(len(years), 2, 101)`` array of ``value`` by year, sex (female, male) and age."""
     _require_years(frame, years, f"{value} frame")

@@ -266,3 +266,17 @@ def test_trend_baseline_frames_for_lulea() -> None:
     assert "base year 2024" in frames.description
     inputs = baseline.trend_baseline_inputs("2580", end_year=2030)
     assert inputs.n_years == 6 and inputs.regions == ("2580",)
+
+
+def test_estimation_window_names_missing_years_and_hint() -> None:
+    with pytest.raises(est.InputValidationError, match=r"region 2580: rates need year\(s\) "
+                       r"\[2019\].*available 2020-2024; fetch from an earlier year"):
+        est.estimation_window(2024, 6, range(2020, 2025), "region 2580",
+                              "fetch from an earlier year")
+
+
+def test_reference_window_uses_latest_reference_years() -> None:
+    # Sweden's population and deaths stop in 2020: Luleå's 2020-2024 window uses 2016-2020.
+    assert est.reference_window(range(2020, 2025), range(1969, 2021)) == list(range(2016, 2021))
+    assert est.reference_window([2010, 2011], range(1969, 2016)) == [2010, 2011]
+    assert est.reference_window([2010, 2011, 2012], [2014]) == [2014]

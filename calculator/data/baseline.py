@@ -33,7 +33,6 @@ import pandas as pd
 from calculator import estimation as est
 from calculator.data import embedded
 from calculator.data.templates import inputs_from_frames
-from calculator.exceptions import InputValidationError
 from calculator.inputs import ProjectionInputs
 
 SWEDEN = "00"
@@ -60,26 +59,6 @@ def _region_data(region: str) -> _RegionData:
     if embedded.deaths_age_basis(region) == "completed":
         deaths = est.deaths_completed_to_reached(deaths)
     return _RegionData(embedded.load_population(region), embedded.load_births(region), deaths)
-
-
-def _window(last_year: int, n_years: int, available: Sequence[int], region: str) -> list[int]:
-    years = list(range(last_year - n_years + 1, last_year + 1))
-    missing = [y for y in years if y not in set(available)]
-    if missing:
-        raise InputValidationError(
-            f"region {region}: rates need year(s) {missing} (births, deaths and the population "
-            f"of the year before); available {min(available)}-{max(available)}",
-            location="estimation window",
-        )
-    return years
-
-
-def _reference_window(window: Sequence[int], available: Sequence[int]) -> list[int]:
-    """The window itself if the reference covers it, else its latest ``len(window)`` years."""
-    if all(y in set(available) for y in window):
-        return list(window)
-    earlier = [y for y in available if y <= max(window)]
-    return earlier[-len(window):] if len(earlier) >= len(window) else list(available[-len(window):])
 
 
 def default_reference_region(region: str, window: Sequence[int]) -> str | None:
@@ -137,8 +116,8 @@ def trend_baseline_frames(
     base = vintage.base_year if base_year is None else int(base_year)
     local = _region_data(region)
     available = local.rate_years()
-    fert_years = _window(base, n_years_fertility, available, region)
-    mort_years = _window(base, n_years_mortality, available, region)
+    fert_years = est.estimation_window(base, n_years_fertility, available, f"region {region}")
+    mort_years = est.estimation_window(base, n_years_mortality, available, f"region {region}")
     ref = reference_region
     if ref is None:
         ref = default_reference_region(region, sorted(set(fert_years) | set(mort_years)))
@@ -153,8 +132,8 @@ def trend_baseline_frames(
     else:
         ref_data = _region_data(ref)
         ref_available = ref_data.rate_years()
-        ref_years["fertility"] = _reference_window(fert_years, ref_available)
-        ref_years["mortality"] = _reference_window(mort_years, ref_available)
+        ref_years["fertility"] = est.reference_window(fert_years, ref_available)
+        ref_years["mortality"] = est.reference_window(mort_years, ref_available)
         fert = est.estimate_fertility(
             local.births, local.population, fert_years,
             reference_births=ref_data.births if shrink_fertility else None,
@@ -173,12 +152,12 @@ def trend_baseline_frames(
     has_migration = region in regions.index and regions.loc[region, "migration_years"] != ""
     if has_migration:
         migration_frame = embedded.load_migration(region)
-        mig_years = _window(base, n_years_migration, sorted(
-            set(migration_frame["year"]) & set(available)), region)
+        mig_years = est.estimation_window(base, n_years_migration, sorted(
+            set(migration_frame["year"]) & set(available)), f"region {region} (migration)")
         mig = est.estimate_migration(migration_frame, local.population, mig_years)
         migration = est.migration_template(region, first, mig)
     else:
-        mig_years = _window(base, n_years_migration, available, region)
+        mig_years = est.estimation_window(base, n_years_migration, available, f"region {region}")
         net = est.residual_net_migration(local.population, local.deaths, local.births, mig_years)
         migration = est.net_migration_template(region, first, net)
     windows["migration"] = mig_years

@@ -131,21 +131,7 @@ def fetch_online_area(
     return OnlineArea(code, names[code], data, projection, tuple(warnings))
 
 
-def _window(base: int, n_years: int, available: Sequence[int], what: str) -> list[int]:
-    years = list(range(base - n_years + 1, base + 1))
-    missing = [y for y in years if y not in set(available)]
-    if missing:
-        raise InputValidationError(
-            f"{what}: rates need year(s) {missing} (births, deaths and the population of the "
-            "year before); fetch from an earlier year", location="estimation window")
-    return years
-
-
-def _reference_window(window: Sequence[int], available: Sequence[int]) -> list[int]:
-    if all(y in set(available) for y in window):
-        return list(window)
-    earlier = [y for y in available if y <= max(window)]
-    return earlier[-len(window):] if len(earlier) >= len(window) else list(available[-len(window):])
+_FETCH_HINT = "fetch from an earlier year"
 
 
 def _rate_years(population: pd.DataFrame, births: pd.DataFrame,
@@ -161,22 +147,23 @@ def online_trend_frames(area: OnlineArea, *, n_years: int = 5) -> OnlineFrames:
     region = area.code
     base = default_base_year(data)
     available = _rate_years(data.population, data.births, data.deaths)
-    years = _window(base, n_years, available, f"region {region}")
+    years = est.estimation_window(base, n_years, available, f"region {region}", _FETCH_HINT)
     ref = default_reference_region(region, years)
     ref_code = SWEDEN if ref is None else ref
     ref_deaths = embedded.load_deaths(ref_code)
     if embedded.deaths_age_basis(ref_code) == "completed":
         ref_deaths = est.deaths_completed_to_reached(ref_deaths)
     ref_pop, ref_births = embedded.load_population(ref_code), embedded.load_births(ref_code)
-    ref_years = _reference_window(years, _rate_years(ref_pop, ref_births, ref_deaths))
+    ref_years = est.reference_window(years, _rate_years(ref_pop, ref_births, ref_deaths))
     fert = est.estimate_fertility(data.births, data.population, years,
                                   reference_births=ref_births, reference_population=ref_pop,
                                   reference_years=ref_years)
     mort = est.estimate_mortality(data.deaths, data.population, data.births, years,
                                   reference_deaths=ref_deaths, reference_population=ref_pop,
                                   reference_births=ref_births, reference_years=ref_years)
-    mig_years = _window(base, n_years, sorted(set(data.migration["year"]) & set(available)),
-                        f"region {region} (migration)")
+    mig_years = est.estimation_window(
+        base, n_years, sorted(set(data.migration["year"]) & set(available)),
+        f"region {region} (migration)", _FETCH_HINT)
     mig = est.estimate_migration(data.migration, data.population, mig_years)
     first = base + 1
     pop_base = est.sex_age_cube(data.population, "population", [base])[0]
