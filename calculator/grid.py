@@ -32,6 +32,25 @@ FERTILE_AGE_MAX: Final = 49
 
 SCB_SEX_CODES: Final = {"1": "male", "2": "female"}
 
+#: The one vocabulary for sex in user files (case-insensitive): English and Swedish words,
+#: their one-letter forms, and SCB's ``Kon`` codes (1 = men, 2 = women; PXWEBAPI.md).
+SEX_WORDS: Final = {
+    "female": "female", "f": "female", "women": "female",
+    "kvinnor": "female", "kvinna": "female", "k": "female",
+    "male": "male", "men": "male", "man": "male", "m": "male", "män": "male",
+    **SCB_SEX_CODES,
+}
+#: How :data:`SEX_WORDS` is described in error messages.
+SEX_ALLOWED_TEXT: Final = "female/male, kvinnor/män, k/m, or SCB codes 2 (women) / 1 (men)"
+
+#: First reference year of SCB's Cell Key Method: from 2025 every published cell of SCB's
+#: population statistics carries a small random integer (reference folder PXWEBAPI.md,
+#: "Conventions"; SOURCES.md §14).
+CKM_FIRST_YEAR: Final = 2025
+#: Largest absolute CKM noise per published cell, in persons (SOURCES.md §14: "shifted by a few
+#: persons, ±3 order"); a published 0..3 cannot be told apart from noise.
+CKM_MAX_ABS_NOISE_PERSONS: Final = 3.0
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -45,6 +64,15 @@ def sex_from_scb_code(code: str) -> str:
         return SCB_SEX_CODES[str(code).strip()]
     except KeyError as exc:
         raise ValueError(f"unknown SCB sex code {code!r}; allowed: 1 (men), 2 (women)") from exc
+
+
+def parse_sex(text: object) -> str | None:
+    """``"female"``/``"male"`` for a sex label of :data:`SEX_WORDS`, None if it is not one.
+
+    >>> parse_sex(" Kvinnor"), parse_sex("1"), parse_sex("M"), parse_sex("x")
+    ('female', 'male', 'male', None)
+    """
+    return SEX_WORDS.get(str(text).strip().lower())
 
 
 def age_from_label(label: str | int) -> int:

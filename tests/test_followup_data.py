@@ -143,6 +143,14 @@ def test_monthly_template_accepts_semicolons_bom_and_scb_codes() -> None:
     ]
 
 
+def test_monthly_template_and_own_forecast_share_the_sex_vocabulary() -> None:
+    """Both readers use grid.parse_sex: K/M and Kvinnor/Män (any case) are accepted."""
+    text = "month,sex,age,population\n2025-03,K,1,5\n2025-03,Män,1,7\n2025-03,KVINNOR,2,1\n"
+    out = fd.read_monthly_population(io.StringIO(text))
+    got = sorted(zip(out["sex"], out["age"], out["population"], strict=True))
+    assert got == [("female", 1, 5.0), ("female", 2, 1.0), ("male", 1, 7.0)]
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [

@@ -32,7 +32,7 @@ import pandas as pd
 
 from calculator.data.files import atomic_write_bytes
 from calculator.exceptions import InputValidationError
-from calculator.grid import OPEN_AGE
+from calculator.grid import OPEN_AGE, SCB_SEX_CODES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
@@ -50,7 +50,6 @@ VINTAGE_ASSUMED_ASFR = "2024 (probable; RAPS assumption set)"
 VINTAGE_REGIONAL = "2024"
 
 _HEADER_RE = re.compile(r"^(?P<code>[0-9A-Z]{8}) (?P<year>\d{4})$")
-_SEX = {"1": "male", "2": "female"}
 
 
 def _age_to_grid(label: str) -> int:
@@ -138,7 +137,7 @@ def build_deaths_mean_population(reference: Path) -> pd.DataFrame:
     raw_path = reference / "scb_forecast_2025" / "raw" / "national_forecast_detail.csv"
     raw = _read_raw(raw_path)
     long = _wide_to_long(raw, ["Fodelseregion", "Kon", "Alder"], str(raw_path))
-    long["sex"] = long["Kon"].map(_SEX)
+    long["sex"] = long["Kon"].map(SCB_SEX_CODES)
     if long["sex"].isna().any():
         raise InputValidationError("unknown Kon code", location=str(raw_path))
     long["age"] = long["Alder"].map(_age_to_grid).astype(np.int64)
@@ -174,7 +173,7 @@ def build_regional(reference: Path) -> pd.DataFrame:
     raw = _read_raw(raw_path)
     raw = raw[(raw["Region"] == "2580") & (raw["InrikesUtrikes"] == "83")]
     long = _wide_to_long(raw, ["Region", "InrikesUtrikes", "Kon", "Alder"], str(raw_path))
-    long["sex"] = long["Kon"].map(_SEX)
+    long["sex"] = long["Kon"].map(SCB_SEX_CODES)
     long["age"] = long["Alder"].map(_age_to_grid).astype(np.int64)
     long["vintage"] = VINTAGE_REGIONAL
     long = long.rename(columns={"Region": "region", "value": "population"})

@@ -24,7 +24,7 @@ import pandas as pd
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.followup import tfr_from_asfr
-from calculator.grid import OPEN_AGE, SEXES, age_from_label
+from calculator.grid import OPEN_AGE, SEX_ALLOWED_TEXT, SEXES, age_from_label, parse_sex
 
 PACKAGE_DIR: Final = "embedded_followup"
 
@@ -295,8 +295,6 @@ def read_monthly_population(
             f"header {header}; expected exactly {list(MONTHLY_COLUMNS)}",
             location=f"{label}, line 1",
         )
-    sex_map = {"female": "female", "male": "male", "2": "female", "1": "male",
-               "kvinnor": "female", "män": "male"}
     months, sexes, ages, values, line_numbers = [], [], [], [], []
     for line_no, fields in enumerate(reader, start=2):
         if not fields or all(not f.strip() for f in fields):
@@ -311,9 +309,10 @@ def read_monthly_population(
         if not _MONTH_RE.match(month):
             raise InputValidationError(f"month {month!r}; allowed: YYYY-MM, e.g. 2025-03",
                                        location=f"{where}, column month")
-        if sex.lower() not in sex_map:
+        sex_label = parse_sex(sex)
+        if sex_label is None:
             raise InputValidationError(
-                f"sex {sex!r}; allowed: female, male (or 2, 1; kvinnor, män)",
+                f"sex {sex!r}; allowed: {SEX_ALLOWED_TEXT}",
                 location=f"{where}, column sex",
             )
         try:
@@ -332,7 +331,7 @@ def read_monthly_population(
             raise InputValidationError(f"population {population!r}; allowed: a number >= 0",
                                        location=f"{where}, column population")
         months.append(month)
-        sexes.append(sex_map[sex.lower()])
+        sexes.append(sex_label)
         ages.append(age_value)
         values.append(number)
         line_numbers.append(line_no)

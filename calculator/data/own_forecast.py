@@ -38,7 +38,7 @@ import pandas as pd
 
 from calculator.data.files import atomic_write_bytes
 from calculator.exceptions import InputValidationError
-from calculator.grid import N_AGES, OPEN_AGE
+from calculator.grid import N_AGES, OPEN_AGE, SEX_ALLOWED_TEXT, parse_sex
 
 DEFAULT_LABEL: Final = "egen prognos"
 DEFAULT_REGION: Final = "egen"
@@ -53,12 +53,6 @@ _ALIASES: Final = {
     "persons": "population",
     "area": "area", "område": "area", "region": "area", "omrade": "area",
 }
-_SEX: Final = {
-    "female": "female", "kvinnor": "female", "kvinna": "female", "k": "female", "2": "female",
-    "f": "female", "women": "female",
-    "male": "male", "män": "male", "man": "male", "m": "male", "1": "male", "men": "male",
-}
-_ALLOWED_SEX: Final = "female/male, kvinnor/män, k/m, or SCB codes 2 (women) / 1 (men)"
 _HEADER_ROW: Final = 1
 
 
@@ -132,11 +126,11 @@ def parse_own_forecast(
         raise _fail(source, int(rows[i]), "year",
                     f"{cells['year'].iloc[i]!r} is not a year; allowed: an integer such as 2030")
 
-    sex = cells["sex"].str.lower().map(_SEX)
+    sex = cells["sex"].map(parse_sex)
     if sex.isna().any():
         i = int(np.flatnonzero(sex.isna().to_numpy())[0])
         raise _fail(source, int(rows[i]), "sex",
-                    f"unknown sex {cells['sex'].iloc[i]!r}; allowed: {_ALLOWED_SEX}")
+                    f"unknown sex {cells['sex'].iloc[i]!r}; allowed: {SEX_ALLOWED_TEXT}")
 
     age_text = cells["age"].str.replace(r"\+.*$", "", regex=True)
     is_open = cells["age"].str.contains("+", regex=False)
