@@ -16,9 +16,11 @@ data have the region's gross flows (Luleå, 2580), else in net-migration mode (S
   converted to SCB-style death probabilities (``q = 1 - e^-mu``; at age 0 the probability for
   a birth spread over the year). For Sweden the hazards are then rescaled (a few rounds)
   until the engine's deaths equal SCB's projected deaths, because the engine applies them to
-  its own person-years rather than to SCB's mean population. Luleå uses the national rates
-  (its mortality level is not published; the difference ends up in the residual migration);
-  2025 uses the 2026 rates.
+  its own person-years rather than to SCB's mean population (so Sweden's deaths are
+  calibrated to SCB's, not a check). Luleå: the national hazards times Luleå's standardised
+  mortality ratio by sex (:func:`local_mortality_level`, observed deaths 2020-2024), since
+  SCB's regional projections also use the region's own mortality level, which SCB does not
+  publish; 2025 uses the 2026 rates.
 * **sex ratio at birth**: from SCB's projected 0-year-olds (boys / girls, corrected for the
   share of newborns surviving to 31 Dec); births by sex are not published.
 * **migration**: the residual of the engine's own cohort balance. With the target stocks
@@ -27,10 +29,12 @@ data have the region's gross flows (Luleå, 2580), else in net-migration mode (S
   ``h`` includes the trend baseline's emigration and out-migration rates, its immigrant and
   in-migrant counts arrive, and the rest of ``A`` is a signed net adjustment ``R`` (kept fixed
   in scenarios; its effect on ``P`` is ``R g``); in net mode ``A`` is the net migration. So the
-  population is reproduced by construction, and the *test* of the engine is whether the
-  components it then produces (births, deaths) agree with SCB's: see
-  :func:`reproduction_report` and docs/official_forecasts.md, which also gives the size of
-  ``R`` beside the gross flows.
+  population is reproduced by construction; the checks of the engine are the births and
+  deaths it then produces. For Sweden the births are SCB's by construction and the deaths are
+  calibrated by the hazard rescaling above, so their agreement shows that the calibration
+  converged (the gap before it is the engine's own error); for Luleå the births reproduce the
+  0-year-olds by construction and the deaths are ours. See :func:`reproduction_report` and
+  docs/official_forecasts.md, which also gives the size of ``R`` beside the gross flows.
 
 Only :func:`baseline_inputs_from_targets` is pure; the ``*_baseline`` functions and
 :func:`trend_gross_profiles` read the embedded data through :mod:`calculator.data`.
@@ -252,6 +256,67 @@ def _national_rates(years: np.ndarray) -> tuple[FloatArray, FloatArray]:
     return q[idx], mean[idx]
 
 
+#: Years of observed deaths over which a region's mortality level is measured (the trend
+#: baseline's mortality window, see :func:`calculator.data.baseline.trend_baseline_frames`).
+SMR_YEARS: Final = (2020, 2021, 2022, 2023, 2024)
+
+
+@dataclass(frozen=True)
+class LocalMortalityLevel:
+    """A region's mortality level against a national schedule, by sex (female, male).
+
+    ``smr_sex`` = ``(observed + K) / (expected + K)`` (shrunk towards 1,
+    :func:`calculator.estimation.estimate_smr`); ``expected`` = the region's observed
+    person-years (births at age 0) in ``years`` times the national hazards (``q0`` at age 0).
+    """
+
+    region: str
+    years: tuple[int, ...]
+    observed_deaths_sex: FloatArray
+    expected_deaths_sex: FloatArray
+    smr_sex: FloatArray
+
+
+def local_mortality_level(
+    region: str, national_death_prob_sex_age: FloatArray, years: tuple[int, ...] = SMR_YEARS
+) -> LocalMortalityLevel:
+    """The SMR by sex of ``region`` against the national schedule ``(2, 101)`` the official
+    baseline uses (SCB's 2025-vintage rates of the first projected year), from the region's
+    observed deaths, population and births in ``years`` (embedded SCB data, deaths by age
+    reached). Measuring against the projected national schedule, not against national deaths
+    of the same years (the embedded national series ends in 2020), puts the jump-off at the
+    region's observed mortality level; the national path then sets the improvement after it.
+    """
+    from calculator import estimation as est
+    from calculator.data import embedded
+
+    deaths = embedded.load_deaths(region)
+    if embedded.deaths_age_basis(region) == "completed":
+        deaths = est.deaths_completed_to_reached(deaths)
+    d, e = est.death_counts_exposure(
+        deaths, embedded.load_population(region), embedded.load_births(region), list(years)
+    )
+    q = np.asarray(national_death_prob_sex_age, dtype=np.float64)
+    hazard = hazards_from_death_prob(q)
+    hazard[:, 0] = q[:, 0]  # the age-0 "exposure" is births: expected = births x q0
+    observed = d.sum(axis=1)
+    expected = (e * hazard).sum(axis=1)
+    smr = np.asarray(est.estimate_smr(observed, expected), dtype=np.float64)
+    return LocalMortalityLevel(region, tuple(years), observed, expected, smr)
+
+
+def scale_death_prob_by_smr(death_prob_year_sex_age: FloatArray, smr_sex: FloatArray) -> FloatArray:
+    """Death probabilities with the hazards multiplied by an SMR by sex (pure).
+
+    >>> q = np.full((1, 2, 101), 0.01)
+    >>> out = scale_death_prob_by_smr(q, np.array([1.0, 2.0]))
+    >>> round(float(out[0, 0, 50]), 6), round(float(out[0, 1, 50]), 6)
+    (0.01, 0.0199)
+    """
+    mu = hazards_from_death_prob(np.asarray(death_prob_year_sex_age, dtype=np.float64))
+    return death_prob_from_hazards(mu * np.asarray(smr_sex)[:, np.newaxis])
+
+
 def national_baseline(forecast_id: str = "scb_national_2025") -> OfficialBaseline:
     """Inputs reproducing SCB's national projection (2025 vintage), base 31 Dec 2025.
 
@@ -301,7 +366,9 @@ def regional_baseline(
     base_year = int(all_years[0])
     years = all_years[1:]
     target = _sex_age(pop, "population", all_years)
-    q, _ = _national_rates(years)
+    q_national, _ = _national_rates(years)
+    level = local_mortality_level(region, q_national[0])
+    q = scale_death_prob_by_smr(q_national, level.smr_sex)
     asfr = official.load_assumed_fert_rates()
     pattern = asfr.pivot_table(index="year", columns="mother_age", values="fert_rate",
                                aggfunc="sum")

@@ -11,6 +11,8 @@ import pytest
 
 from calculator.compare import compare
 from calculator.data.baseline import trend_baseline_inputs
+from calculator.grid import FEMALE, MALE
+from calculator.mortality import e0_from_death_prob
 from calculator.official_baseline import (
     GROSS_PROFILES,
     national_baseline,
@@ -22,6 +24,7 @@ from calculator.official_baseline import (
 from calculator.projection import project
 
 DATA = Path(__file__).parent / "data"
+EMBEDDED = Path(__file__).resolve().parents[1] / "calculator" / "data" / "embedded"
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +137,24 @@ def test_fertility_change_leaves_cohorts_born_before_base_untouched(
 def test_unknown_forecast_is_refused() -> None:
     with pytest.raises(ValueError, match="scb_regional_2024"):
         official_baseline("scb_national_2018")
+
+
+def test_lulea_mortality_is_at_lulea_level() -> None:
+    """Luleå's official baseline scales the national rates by Luleå's SMR by sex (2020-2024),
+    so its deaths start at Luleå's observed level: SCB BE0101D8 (embedded deaths.csv.gz, CC0)
+    gives 758, 794 and 774 deaths in 2022-2024. With the national rates unscaled the engine
+    gave 713 deaths in 2025, below every year since 2020."""
+    deaths = pd.read_csv(EMBEDDED / "deaths.csv.gz", dtype={"region": str})
+    observed = deaths[deaths["region"] == "2580"].groupby("year")["deaths"].sum()
+    assert observed.loc[[2022, 2023, 2024]].tolist() == [758, 794, 774]
+    inputs = regional_baseline().inputs
+    engine = project(inputs).deaths_count_year_sex_age[0, 0, 0].sum()
+    assert observed.loc[2020:2024].min() <= engine <= 1.05 * observed.loc[2020:2024].max()
+    national = national_baseline().inputs
+    t_lulea = int(np.flatnonzero(inputs.years == 2026)[0])
+    t_sweden = int(np.flatnonzero(national.years == 2026)[0])
+    for sex in (FEMALE, MALE):
+        e0_lulea = float(e0_from_death_prob(inputs.death_prob_year_sex_age[0, 0, t_lulea, sex], sex))
+        e0_sweden = float(e0_from_death_prob(
+            national.death_prob_year_sex_age[0, 0, t_sweden, sex], sex))
+        assert e0_lulea < e0_sweden - 0.5
