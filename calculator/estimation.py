@@ -32,6 +32,7 @@ import pandas as pd
 
 from calculator.exceptions import InputValidationError
 from calculator.grid import (
+    CKM_MAX_ABS_NOISE_PERSONS,
     FEMALE,
     FERTILE_AGE_MAX,
     FERTILE_AGE_MIN,
@@ -42,12 +43,6 @@ from calculator.grid import (
     age_cohort,
 )
 from calculator.inputs import MAX_RATE_PER_PERSON_YEAR
-
-#: Cells of CKM-protected SCB tables at or below this absolute size are flagged as "smaller than
-#: the noise". SCB adds a small random integer to every published cell from reference year 2025
-#: (reference folder PXWEBAPI.md, "Conventions"; SOURCES.md §14: "shifted by a few persons, ±3
-#: order"), so a published 0..3 cannot be told apart from noise.
-CKM_NOISE_PERSONS: Final = 3.0
 
 #: Share of the infant deaths of a calendar year (completed age 0, the Lexis square) that fall
 #: in the lower triangle, i.e. among children born in the same year (age reached 0). Infant
@@ -519,7 +514,7 @@ def rake_to_total(values: FloatArray, total: float) -> FloatArray:
 
 
 def ckm_small_cells(
-    values: FloatArray | pd.Series, threshold: float = CKM_NOISE_PERSONS
+    values: FloatArray | pd.Series, threshold: float = CKM_MAX_ABS_NOISE_PERSONS
 ) -> np.ndarray:
     """Boolean mask of cells whose absolute value is at most the CKM noise (``threshold``).
 
@@ -535,7 +530,7 @@ def rake_population_to_totals(population: pd.DataFrame, totals: pd.DataFrame) ->
     ``totals`` has columns ``year, region, population`` (one total per year and region, e.g.
     SCB's ``TOT1``) and optionally ``sex`` (then one total per sex). Returns the population frame
     with raked values (float, never negative) and an added boolean column ``below_ckm_noise``
-    marking cells whose published value is within the noise (:data:`CKM_NOISE_PERSONS`).
+    marking cells whose published value is within the noise (:data:`CKM_MAX_ABS_NOISE_PERSONS`).
     """
     keys = ["year", "region", *(["sex"] if "sex" in totals.columns else [])]
     merged = population.merge(

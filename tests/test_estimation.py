@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from calculator import estimation as est
 from calculator.data import baseline, embedded
 from calculator.data.templates import inputs_from_frames
-from calculator.grid import FEMALE, MALE
+from calculator.grid import CKM_MAX_ABS_NOISE_PERSONS, FEMALE, MALE
 from calculator.mortality import e0_from_death_prob
 from calculator.projection import project
 
@@ -231,7 +231,7 @@ def test_rake_lulea_2025_ckm_cells_to_totals() -> None:
     # Per-sex totals: SCB's TOT1 is not in the extract; the sums of the published cells are
     # used here, with one total moved by the CKM noise size to exercise the raking.
     totals = ckm.groupby(["year", "region", "sex"], as_index=False)["population"].sum()
-    totals.loc[totals["sex"] == "female", "population"] += est.CKM_NOISE_PERSONS
+    totals.loc[totals["sex"] == "female", "population"] += CKM_MAX_ABS_NOISE_PERSONS
     raked = est.rake_population_to_totals(ckm, totals)
     by_sex = raked.groupby("sex")["population"].sum()
     assert by_sex["male"] == pytest.approx(totals.set_index("sex").loc["male", "population"])

@@ -131,9 +131,10 @@ def load_population(
     """Population on 31 December by sex and completed age (persons), schema ``population``.
 
     Final registered figures (SCB BE0101N1). With ``include_ckm=True`` the Cell-Key-Method
-    noised figures of 2025 (content 000007ME) are appended where the region has them; use
-    :func:`calculator.estimation.rake_to_total` and :func:`calculator.estimation.ckm_small_cells`
-    before treating them as exact.
+    noised figures of 2025 (content 000007ME) are appended where the region has them, unraked
+    (no published total is embedded); flag cells within the noise with
+    :func:`calculator.estimation.ckm_small_cells`, and rake to a published total with
+    :func:`calculator.estimation.rake_to_total` when one is at hand.
 
     >>> load_population("00", years=[2015])["population"].sum()
     np.float64(9851017.0)

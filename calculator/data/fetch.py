@@ -32,7 +32,6 @@ import pandas as pd
 from calculator.data import jsonstat
 from calculator.data import scb_tables as tables
 from calculator.data.files import atomic_write_bytes
-from calculator.data.frames import FRAME_COLUMNS
 from calculator.data.pxweb import ProgressCallback, PxWebClient, ScbUnavailableError
 from calculator.data.scb_tables import TableSpec
 from calculator.exceptions import InputValidationError, ScbApiError
@@ -52,10 +51,6 @@ class RegionDataset:
     tfr: pd.DataFrame | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def _empty(kind: str) -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in FRAME_COLUMNS[kind]})
 
 
 def _selection(

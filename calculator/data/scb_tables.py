@@ -34,10 +34,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
+from calculator.grid import CKM_FIRST_YEAR
+
 #: Last reference year published without Cell Key Method noise.
 LAST_PRE_CKM_YEAR: Final = 2024
-#: First reference year with Cell Key Method noise in every published cell.
-FIRST_CKM_YEAR: Final = 2025
 
 #: SCB region codes: "00" Sweden, 2 digits a county (län), 4 digits a municipality (kommun).
 REGION_CODE_RE: Final = re.compile(r"^(00|\d{2}|\d{4})$")
@@ -127,7 +127,7 @@ POPULATION_CKM: Final = TableSpec(
     v1_name="BE0101/BE0101A/BefolkningNyCKM",
     contents={"000007ME": "population"},
     fixed={"Civilstand": ("SC",)},
-    first_year=FIRST_CKM_YEAR,
+    first_year=CKM_FIRST_YEAR,
     reference="PXWEBAPI.md (TAB5557, 000007ME); Civilstand is mandatory, SC = all",
 )
 
@@ -168,7 +168,7 @@ BIRTHS_CKM: Final = TableSpec(
     v1_name="BE0101/BE0101H/FoddaKCKM",
     age_var="AlderModer",
     content_labels={"levande födda": "births", "födda": "births"},
-    first_year=FIRST_CKM_YEAR,
+    first_year=CKM_FIRST_YEAR,
 )
 
 DEATHS: Final = TableSpec(
@@ -193,7 +193,7 @@ DEATHS_CKM: Final = TableSpec(
     ckm=True,
     v1_name="BE0101/BE0101I/DodaFodelsearKCKM",
     content_labels={"döda": "deaths"},
-    first_year=FIRST_CKM_YEAR,
+    first_year=CKM_FIRST_YEAR,
 )
 
 #: Flyttningar97 contents. The meaning of the codes was inferred from identities that hold in
@@ -242,7 +242,7 @@ MIGRATION_CKM: Final = TableSpec(
     ckm=True,
     v1_name="BE0101/BE0101J/Flyttningar97CKM",
     content_labels=dict(MIGRATION_CONTENT_LABELS),
-    first_year=FIRST_CKM_YEAR,
+    first_year=CKM_FIRST_YEAR,
 )
 
 REGIONAL_PROJECTION: Final = TableSpec(
@@ -309,14 +309,6 @@ def region_level(region_code: str) -> str:
     return "county" if len(code) == 2 else "municipality"
 
 
-def spec_for(key: str) -> TableSpec:
-    """The table spec called ``key`` (a clear error lists the known keys)."""
-    try:
-        return TABLES[key]
-    except KeyError:
-        raise KeyError(f"unknown SCB table key {key!r}; known: {', '.join(TABLES)}") from None
-
-
 def matches_search_hit(spec: TableSpec, hit: dict[str, object]) -> bool:
     """Whether one entry of ``GET /tables`` answers is the table ``spec`` describes.
 
@@ -335,7 +327,7 @@ def matches_search_hit(spec: TableSpec, hit: dict[str, object]) -> bool:
     if hit.get("discontinued") is True:
         return False
     first = _year(hit.get("firstPeriod"))
-    if spec.ckm and first is not None and first < FIRST_CKM_YEAR:
+    if spec.ckm and first is not None and first < CKM_FIRST_YEAR:
         return False
     return not (
         not spec.ckm and spec.last_year is not None and first is not None and first > spec.last_year
