@@ -22,12 +22,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from calculator.data.followup_data import followup_sheets
+from calculator.data.scenario_files import load_scenario
 from calculator.exceptions import CalculatorError, InputValidationError
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
 from calculator.results import ProjectionResult
-from calculator.scenario import Scenario, apply_scenario, load_scenario, stack_scenarios
+from calculator.scenario import Scenario, apply_scenario, stack_scenarios
 from calculator.tables import PLANNING_GROUPS_SPEC, parse_age_groups
 
 #: Label added to a scenario's name when it asked for the official baseline but ran on the
@@ -46,37 +47,6 @@ class Baseline:
     inputs: ProjectionInputs
     description: str
     official_long: pd.DataFrame | None = None
-
-
-def truncate_inputs(inputs: ProjectionInputs, end_year: int, what: str) -> ProjectionInputs:
-    """The same inputs ending in ``end_year`` (which must lie within their horizon)."""
-    last = int(inputs.years[-1])
-    if not inputs.base_year < end_year <= last:
-        raise InputValidationError(
-            f"{end_year} is outside the {what}; allowed: {inputs.base_year + 1}..{last}",
-            location="--to / end_year",
-        )
-    n = end_year - inputs.base_year
-    if n == inputs.n_years:
-        return inputs
-
-    def cut(name: str) -> Any:
-        value = getattr(inputs, name)
-        return None if value is None else np.asarray(value)[:, :, :n]
-
-    return ProjectionInputs(
-        base_year=inputs.base_year, pop_count_sex_age_base=inputs.pop_count_sex_age_base,
-        fert_rate_year_age=cut("fert_rate_year_age"),
-        death_prob_year_sex_age=cut("death_prob_year_sex_age"),
-        immig_count_year_sex_age=cut("immig_count_year_sex_age"),
-        emig_rate_year_sex_age=cut("emig_rate_year_sex_age"),
-        inmig_count_year_sex_age=cut("inmig_count_year_sex_age"),
-        outmig_rate_year_sex_age=cut("outmig_rate_year_sex_age"),
-        netmig_count_year_sex_age=cut("netmig_count_year_sex_age"),
-        srb_males_per_female_year=cut("srb_males_per_female_year"),
-        migration_mode=inputs.migration_mode, scenarios=inputs.scenarios,
-        regions=inputs.regions, n_years=n,
-    )
 
 
 def trend_baseline(region: str, end_year: int) -> Baseline:
@@ -102,31 +72,31 @@ def trend_baseline(region: str, end_year: int) -> Baseline:
 def official_baseline(region: str, end_year: int) -> Baseline | None:
     """SCB's official forecast for ``region`` as model inputs, or ``None`` if none is embedded.
 
-    Sweden (``00``): the national projection 2025; regions in SCB's embedded regional
-    projection 2024 (Luleå, 2580): that one. See :mod:`calculator.official_baseline`.
+    The forecast is :func:`calculator.data.official.official_forecast_for` (Sweden ``00``: the
+    national projection 2025; Luleå ``2580``: the regional projection 2024). See
+    :mod:`calculator.official_baseline`.
     """
-    from calculator.data.official import FORECASTS
+    from calculator.data.official import (
+        FORECASTS,
+        describe_official_baseline,
+        official_forecast_for,
+    )
     from calculator.official_baseline import official_baseline as build
 
-    forecast_id = None
-    if region == "00":
-        forecast_id = "scb_national_2025"
-    elif region in FORECASTS["scb_regional_2024"].regions:
-        forecast_id = "scb_regional_2024"
+    forecast_id = official_forecast_for(region)
     if forecast_id is None:
         return None
     built = build(forecast_id, region)
-    forecast = FORECASTS[forecast_id]
-    inputs = truncate_inputs(built.inputs, end_year, f"official forecast {forecast.label}")
-    migration = (
-        "flyttningar som trendens bruttoflöden plus en nettojustering som återskapar SCB:s "
-        "folkmängd" if inputs.migration_mode == "gross" else "flyttnetto som residual"
-    )
-    description = (
-        f"SCB:s prognos {forecast.vintage}: {forecast.label} ({forecast_id}, SCB:s innehållskoder "
-        f"{', '.join(forecast.content_codes)}), återskapad som modellindata: basår "
-        f"{inputs.base_year}, {migration} (se docs/official_forecasts.md)"
-    )
+    full = built.inputs
+    last = full.base_year + full.n_years
+    if not full.base_year < end_year <= last:
+        raise InputValidationError(
+            f"{end_year} is outside the official forecast {FORECASTS[forecast_id].label}; "
+            f"allowed: {full.base_year + 1}..{last}",
+            location="--to / end_year",
+        )
+    inputs = full.until(end_year)
+    description = describe_official_baseline(inputs, forecast_id, "sv")
     return Baseline("official", inputs, description, built.official_long)
 
 
@@ -196,7 +166,11 @@ def run_batch(
     for group_kind, group in applied.items():  # one batch per baseline (modes may differ)
         inputs = stack_scenarios(group)
         results.append(project(inputs))
-        notes[f"Basår {group_kind} (folkmängd 31 dec)"] = inputs.base_year
+        notes[f"Basår {group_kind} (folkmängd 31 dec)"] = (
+            f"{inputs.base_year} (SCB:s framskrivna folkmängd {inputs.base_year} enligt "
+            "prognosen, inte den registrerade)" if group_kind == "official"
+            else inputs.base_year
+        )
         notes.update(input_summary(inputs))
     order = {s.name: i for i, s in enumerate(scenarios)}
     long = pd.concat([r.to_long() for r in results], ignore_index=True)

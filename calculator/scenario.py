@@ -38,7 +38,6 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -491,17 +490,6 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "scenario") -> 
     )
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file; errors name the file and the key."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputValidationError(f"cannot read the file ({exc.strerror})", location=str(path)) \
-            from exc
-    return scenario_from_toml(text, source=str(path))
-
-
 def scenario_from_toml(text: str, *, source: str = "scenario") -> Scenario:
     """Parse TOML text (e.g. an uploaded file) into a validated :class:`Scenario`."""
     try:
@@ -803,3 +791,13 @@ def apply_scenarios(
 ) -> ProjectionInputs:
     """Several scenarios on one baseline, batched along the scenario axis (S = len)."""
     return stack_scenarios([apply_scenario(baseline, s, base_info) for s in scenarios])
+
+
+def __getattr__(name: str) -> Any:
+    """``load_scenario`` moved to :mod:`calculator.data.scenario_files` (file reading is I/O);
+    the old name resolves there until its last caller imports it from the new place."""
+    if name == "load_scenario":
+        from calculator.data import scenario_files
+
+        return scenario_files.load_scenario
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,9 +17,10 @@ from calculator.cli_run import (
     run_batch,
     trend_baseline,
 )
+from calculator.data.scenario_files import load_scenario
 from calculator.export import HEADER_ROW
 from calculator.projection import project
-from calculator.scenario import apply_scenarios, load_scenario
+from calculator.scenario import apply_scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -60,7 +61,10 @@ def test_run_writes_one_workbook_with_the_batch(tmp_path: Path, capsys: pytest.C
     assert official["Skillnad"].abs().max() < 1e-6 * official["Scenario (värde)"].max()
     back = pd.read_csv(csv_sv, sep=";", decimal=",", encoding="utf-8-sig")
     assert len(back) == len(long)
-    assert "wrote" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "wrote" in err
+    # the official baseline's 2024 stock is SCB's projected one (79,374), not the registered
+    assert "Basår official (folkmängd 31 dec): 2024 (SCB:s framskrivna folkmängd 2024" in err
 
 
 def test_batch_equals_scenarios_applied_to_the_trend_baseline() -> None:
@@ -96,6 +100,7 @@ def test_official_baseline_for_lulea_and_elsewhere() -> None:
     assert built is not None and built.kind == "official"
     assert built.inputs.years[-1] == 2030 and built.official_long is not None
     assert "scb_regional_2024" in built.description
+    assert "inte den registrerade" in built.description
     assert official_baseline("2480", 2030) is None  # no official forecast embedded for Umeå
 
 

@@ -167,3 +167,18 @@ def test_official_long_carries_vintage() -> None:
     long = official.load_official_long("scb_national_2025")
     assert {"population", "deaths", "mean_population", "births", "net_migration"} <= set(
         long["variable"])
+
+
+def test_official_forecast_for_and_its_description() -> None:
+    from calculator.official_baseline import official_baseline
+
+    assert official.official_forecast_for("00") == "scb_national_2025"
+    assert official.official_forecast_for("2580") == "scb_regional_2024"
+    assert official.official_forecast_for("2480") is None  # Umeå: no official forecast embedded
+    inputs = official_baseline("scb_regional_2024", "2580").inputs
+    sv = official.describe_official_baseline(inputs, "scb_regional_2024", "sv")
+    en = official.describe_official_baseline(inputs, "scb_regional_2024", "en")
+    assert "basår 2024" in sv and "inte den registrerade" in sv and "bruttoflöden" in sv
+    assert "base year 2024" in en and "not the registered" in en and "gross flows" in en
+    with pytest.raises(ValueError, match="allowed: 'sv', 'en'"):
+        official.describe_official_baseline(inputs, "scb_regional_2024", "de")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from calculator.data.baseline import trend_baseline_inputs
+from calculator.data.scenario_files import load_scenario
 from calculator.exceptions import InputValidationError
 from calculator.fertility import mean_age_at_childbearing, tfr_of
 from calculator.grid import FEMALE, MALE
@@ -27,7 +28,6 @@ from calculator.scenario import (
     apply_scenario,
     apply_scenarios,
     gross_flow_changes_available,
-    load_scenario,
     scenario_from_dict,
     scenario_from_toml,
 )

@@ -51,6 +51,7 @@ import pandas as pd
 
 from calculator.exceptions import InputValidationError
 from calculator.grid import N_AGES, OPEN_AGE, SEXES, FloatArray
+from calculator.inputs import ProjectionInputs
 
 _PACKAGE_DIR: Final = "embedded_official"
 FILE_BIRTHS: Final = "scb_national_births_mother_age.csv.gz"
@@ -418,3 +419,56 @@ def load_official_long(forecast_id: str, region: str | None = None) -> pd.DataFr
     out = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     out.insert(0, "scenario", f"{fc.label} (vintage {fc.vintage})")
     return out.loc[:, list(LONG_COLUMNS)].reset_index(drop=True)
+
+
+#: Official forecasts with population that the official baseline can reproduce, newest first.
+_BASELINE_FORECASTS: Final = ("scb_national_2025", "scb_regional_2024")
+
+
+def official_forecast_for(region: str) -> str | None:
+    """The embedded official forecast a region's official baseline reproduces, or ``None``.
+
+    Sweden (``00``): the national projection 2025; a region in the embedded regional
+    projection 2024 (Luleå, ``2580``): that one; any other region has none.
+
+    >>> official_forecast_for("00"), official_forecast_for("2580"), official_forecast_for("2480")
+    ('scb_national_2025', 'scb_regional_2024', None)
+    """
+    region = str(region).strip()
+    for forecast_id in _BASELINE_FORECASTS:
+        if region in FORECASTS[forecast_id].regions:
+            return forecast_id
+    return None
+
+
+def describe_official_baseline(inputs: ProjectionInputs, forecast_id: str, lang: str = "sv") -> str:
+    """What the official baseline built from ``forecast_id`` is, in Swedish (``"sv"``) or
+    English (``"en"``): the forecast and its vintage, SCB's content codes, the base year and
+    that its stock on 31 Dec is SCB's projected one (not the registered population), and how
+    migration enters (see docs/official_forecasts.md)."""
+    fc = _get(forecast_id)
+    base = inputs.base_year
+    codes = ", ".join(fc.content_codes)
+    if lang == "sv":
+        migration = (
+            "flyttningar som trendens bruttoflöden plus en nettojustering som återskapar SCB:s "
+            "folkmängd" if inputs.migration_mode == "gross" else "flyttnetto som residual"
+        )
+        return (
+            f"SCB:s prognos {fc.vintage}: {fc.label} ({forecast_id}, SCB:s innehållskoder "
+            f"{codes}), återskapad som modellindata: basår {base} (folkmängd 31 dec {base} "
+            f"enligt SCB:s prognos, inte den registrerade), {migration} (se "
+            "docs/official_forecasts.md)"
+        )
+    if lang != "en":
+        raise InputValidationError(f"{lang!r}; allowed: 'sv', 'en'", location="lang")
+    migration = (
+        "migration as the trend's gross flows plus a net adjustment that reproduces SCB's "
+        "population" if inputs.migration_mode == "gross" else "net migration as a residual"
+    )
+    return (
+        f"SCB's projection {fc.vintage}: {fc.label} ({forecast_id}, SCB content codes {codes}), "
+        f"reproduced as model inputs: base year {base} (population on 31 Dec {base} as "
+        f"projected by SCB, not the registered one), {migration} (see "
+        "docs/official_forecasts.md)"
+    )
