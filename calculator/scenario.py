@@ -791,13 +791,3 @@ def apply_scenarios(
 ) -> ProjectionInputs:
     """Several scenarios on one baseline, batched along the scenario axis (S = len)."""
     return stack_scenarios([apply_scenario(baseline, s, base_info) for s in scenarios])
-
-
-def __getattr__(name: str) -> Any:
-    """``load_scenario`` moved to :mod:`calculator.data.scenario_files` (file reading is I/O);
-    the old name resolves there until its last caller imports it from the new place."""
-    if name == "load_scenario":
-        from calculator.data import scenario_files
-
-        return scenario_files.load_scenario
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

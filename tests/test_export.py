@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from calculator.data.baseline import trend_baseline_inputs
+from calculator.data.scenario_files import load_scenario
 from calculator.export import (
     HEADER_ROW,
     SHEET_NAMES,
@@ -21,7 +22,7 @@ from calculator.export import (
     to_xlsx,
 )
 from calculator.projection import project
-from calculator.scenario import FertilityChange, Scenario, load_scenario, scenario_from_toml
+from calculator.scenario import FertilityChange, Scenario, scenario_from_toml
 from calculator.tables import EXAMPLE_SERVICE_NEEDS, parse_age_groups, service_needs
 
 ROOT = Path(__file__).resolve().parents[1]
