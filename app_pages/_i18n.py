@@ -259,6 +259,428 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "Luleå: outcome vs SCB's regional projection by planning age group",
     ),
     "fu_tolerance": ("Tolerans, %", "Tolerance, %"),
+    # follow-up page (app_pages/followup.py)
+    "fu_muni_title": (
+        "Kommunens fruktsamhet mot rikets antagande",
+        "The municipality's fertility against the national assumption",
+    ),
+    "fu_muni_follows": (
+        "Kommunen följer området i sidomenyn.",
+        "The municipality follows the area in the sidebar.",
+    ),
+    "fu_muni_choose": (
+        "Kommun (området i sidomenyn är inte en kommun)",
+        "Municipality (the area in the sidebar is not a municipality)",
+    ),
+    "fu_muni_series": (
+        "{name}, summerad fruktsamhet (SCB TAB4805)",
+        "{name}, TFR (SCB TAB4805)",
+    ),
+    "fu_assumed_series": (
+        "Riket, antagande (SCB, troligen prognosen 2024)",
+        "Sweden, assumption (SCB, probably the 2024 projection)",
+    ),
+    "fu_national_series": (
+        "Riket, utfall",
+        "Sweden, observed",
+    ),
+    "fu_tfr_axis": (
+        "Summerad fruktsamhet (barn per kvinna)",
+        "TFR (children per woman)",
+    ),
+    "fu_muni_sentence": (
+        "{name}s summerade fruktsamhet var {own} barn per kvinna {year}, {diff} {dir} än rikets "
+        "antagande för samma år ({assumed}). SCB:s regionala prognoser utgår från det "
+        "nationella antagandet och justerar nivån per kommun.",
+        "{name}'s TFR was {own} children per woman in {year}, {diff} {dir} the national "
+        "assumption for that year ({assumed}). SCB's regional projections start from the "
+        "national assumption and adjust its level per municipality.",
+    ),
+    "fu_lower": (
+        "lägre",
+        "below",
+    ),
+    "fu_higher": (
+        "högre",
+        "above",
+    ),
+    "fu_muni_gap": (
+        "Det inbyggda antagandet börjar 2024; äldre antaganden finns inte inbyggda och hämtas "
+        "inte av appen. Före 2024 visas kommunen mot rikets utfall.",
+        "The embedded assumption starts in 2024; older assumptions are not embedded and the app "
+        "does not fetch them. Before 2024 the municipality is shown against Sweden's outcome.",
+    ),
+    "fu_muni_suppressed": (
+        "SCB redovisar inte värdet för {years} (färre än 30 födda).",
+        "SCB does not publish the value for {years} (fewer than 30 births).",
+    ),
+    "fu_muni_no_assumption": (
+        "{name} har inget år med både eget utfall och inbyggt antagande.",
+        "{name} has no year with both its own outcome and an embedded assumption.",
+    ),
+    "fu_error_title": (
+        "Fel i antagna födda efter prognoshorisont, per prognos",
+        "Error in assumed births by horizon, per vintage",
+    ),
+    "fu_rel_error_axis": (
+        "Fel (antagna − utfall), % av utfallet",
+        "Error (assumed − observed), % of observed",
+    ),
+    "fu_tfr_error_title": (
+        "Antagen mot faktisk summerad fruktsamhet, riket",
+        "Assumed vs observed TFR, Sweden",
+    ),
+    "fu_tfr_error_note": (
+        "Bara ett år har både inbyggt antagande och utfall (2024, horisont 1). Rikets summerade "
+        "fruktsamhet för 2021, 2023 och 2025 och senare finns inte inbyggd och hämtas inte "
+        "(hämtningen överst gäller födda i riket och kommunens summerade fruktsamhet).",
+        "Only one year has both an embedded assumption and an outcome (2024, horizon 1). "
+        "Sweden's TFR for 2021, 2023 and 2025 onward is not embedded and not fetched (the fetch "
+        "at the top covers Sweden's births and the municipality's TFR).",
+    ),
+    "fu_ages_title": (
+        "Vid vilka moderns åldrar uppstod felet?",
+        "At which mothers' ages did the error arise?",
+    ),
+    "fu_ages_choose": (
+        "Prognos och år",
+        "Vintage and year",
+    ),
+    "fu_ages_chart": (
+        "Fel i födda efter moderns ålder: nivå och tidpunkt",
+        "Births error by mother's age: level and timing",
+    ),
+    "fu_level": (
+        "Nivå (för många/få födda totalt)",
+        "Level (too many/few births in total)",
+    ),
+    "fu_timing": (
+        "Tidpunkt (födda i fel åldrar)",
+        "Timing (births at the wrong ages)",
+    ),
+    "fu_part": (
+        "Del av felet",
+        "Part of the error",
+    ),
+    "fu_mother_age": (
+        "Moderns ålder (uppnådd under året)",
+        "Mother's age (reached during year)",
+    ),
+    "fu_births_error_axis": (
+        "Fel, födda (antagna − utfall)",
+        "Error, births (assumed − observed)",
+    ),
+    "fu_ages_sentence": (
+        "Prognosen från {v} antog {p} födda {y} mot {o} i utfall (fel {e}). Om antagandet haft "
+        "rätt åldersfördelning hade hela felet varit nivå; {s} födda lades i fel åldrar. "
+        "Medelåldern för mödrarna var {mp} år i prognosen och {mo} år i utfallet.",
+        "The {v} vintage assumed {p} births in {y} against {o} observed (error {e}). With the "
+        "right age distribution the whole error would be level; {s} births were put at the "
+        "wrong ages. The mean age of the mother was {mp} in the projection and {mo} observed.",
+    ),
+    "fu_profile_title": (
+        "Antagen och faktisk fruktsamhet efter ålder",
+        "Assumed and observed fertility by age",
+    ),
+    "fu_profile_year": (
+        "År",
+        "Year",
+    ),
+    "fu_profile_both_missing": (
+        "Inget år har både antagna och faktiska fruktsamhetstal i de inbyggda data: antagandet "
+        "finns för {a0}–{a1}, utfallet (från födda och folkmängd) för {o0}–{o1}. Diagrammet "
+        "visar det som finns för {year}. Utfallet efter {o1} kräver rikets folkmängd efter "
+        "ålder, som inte finns inbyggd för de åren och inte hämtas.",
+        "No year has both assumed and observed fertility rates in the embedded data: the "
+        "assumption covers {a0}-{a1}, the outcome (from births and population) {o0}-{o1}. The "
+        "chart shows what exists for {year}. The outcome after {o1} needs Sweden's population "
+        "by age, which is not embedded for those years and not fetched.",
+    ),
+    "fu_profile_missing_one": (
+        "{series} för {year} finns inte i de inbyggda data.",
+        "The {series} for {year} is not in the embedded data.",
+    ),
+    "fu_series_assumed": (
+        "Antagandet",
+        "assumption",
+    ),
+    "fu_series_observed": (
+        "Utfallet",
+        "outcome",
+    ),
+    "fu_profile_latest": (
+        "Visa även senaste utfallet ({year}) för att jämföra formen",
+        "Also show the latest outcome ({year}) to compare the shape",
+    ),
+    "fu_assumed": (
+        "Antagande {year}",
+        "Assumption {year}",
+    ),
+    "fu_observed_year": (
+        "Utfall {year}",
+        "Observed {year}",
+    ),
+    "fu_rate_axis": (
+        "Fruktsamhetstal (födda per kvinna och år)",
+        "Fertility rate (births per woman-year)",
+    ),
+    "fu_groups_other_area": (
+        "Utfall och SCB:s regionala prognos finns inbyggda för Luleå; för {name} jämför du med "
+        "månadsuppladdningen nedan.",
+        "Outcome and SCB's regional projection are embedded for Luleå; for {name} use the "
+        "monthly upload below.",
+    ),
+    "fu_drift_title": (
+        "Grupper utanför toleransen",
+        "Groups outside the tolerance",
+    ),
+    "fu_drift_none": (
+        "Ingen grupp ligger utanför toleransen ({tol} %) och utanför CKM-bruset.",
+        "No group is outside the tolerance ({tol} %) and outside the CKM noise.",
+    ),
+    "fu_flag_yes": (
+        "⚠ utanför toleransen",
+        "⚠ outside tolerance",
+    ),
+    "fu_flag_noise": (
+        "inom CKM-brus",
+        "within CKM noise",
+    ),
+    "fu_flag_ok": (
+        "inom toleransen",
+        "within tolerance",
+    ),
+    "fu_col_period_year": (
+        "År (31 dec)",
+        "Year (31 Dec)",
+    ),
+    "fu_col_period_month": (
+        "Månad (månadens slut)",
+        "Month (end of month)",
+    ),
+    "fu_col_forecast": (
+        "Prognos (personer)",
+        "Forecast (persons)",
+    ),
+    "fu_col_observed": (
+        "Utfall (personer)",
+        "Observed (persons)",
+    ),
+    "fu_col_dev": (
+        "Avvikelse (personer)",
+        "Deviation (persons)",
+    ),
+    "fu_col_rel": (
+        "Avvikelse (%)",
+        "Deviation (%)",
+    ),
+    "fu_col_ckm": (
+        "CKM-brus ± (personer)",
+        "CKM noise ± (persons)",
+    ),
+    "fu_col_flag": (
+        "Bedömning",
+        "Assessment",
+    ),
+    "fu_dev_over_time": (
+        "Avvikelse över tid per planeringsgrupp (streckat: toleransen)",
+        "Deviation over time by planning group (dashed: the tolerance)",
+    ),
+    "fu_dev_axis": (
+        "Avvikelse (utfall − prognos), % av prognosen",
+        "Deviation (observed − forecast), % of forecast",
+    ),
+    "fu_month_title": (
+        "Månadsuppföljning: uppladdad folkmängd mot prognosen",
+        "Monthly follow-up: uploaded population against the forecast",
+    ),
+    "fu_month_help": (
+        "Ladda upp folkmängden vid månadens slut som CSV med kolumnerna "
+        "month,sex,age,population (month = ÅÅÅÅ-MM, sex = female/male, age = 0–99 eller 100+; "
+        "båda könen och alla åldrar för varje månad). Prognosen är jämförelsen i sidomenyn "
+        "({cmp}), med månadsvärden interpolerade linjärt mellan två 31 december.",
+        "Upload the end-of-month population as CSV with the columns month,sex,age,population "
+        "(month = YYYY-MM, sex = female/male, age = 0-99 or 100+; both sexes and every age for "
+        "each month). The forecast is the comparison in the sidebar ({cmp}), with monthly "
+        "values interpolated linearly between two 31 Decembers.",
+    ),
+    "fu_template": (
+        "Ladda ner mall (CSV)",
+        "Download template (CSV)",
+    ),
+    "fu_template_note": (
+        "Mallen är ifylld med Luleås folkmängd 31 december 2025 (SCB, med CKM-brus) som månad "
+        "2025-12; byt ut raderna mot era månadssiffror.",
+        "The template is filled with Luleå's population on 31 December 2025 (SCB, with CKM "
+        "noise) as month 2025-12; replace the rows with your monthly figures.",
+    ),
+    "fu_upload": (
+        "Månadsfolkmängd (CSV)",
+        "Monthly population (CSV)",
+    ),
+    "fu_no_forecast": (
+        "Ingen prognos att jämföra med: välj en jämförelse i sidomenyn (eller ladda upp en egen "
+        "prognos på sidan Data).",
+        "No forecast to compare with: choose a comparison in the sidebar (or upload an own "
+        "forecast on the Data page).",
+    ),
+    "fu_months_missing": (
+        "Prognosen saknar 31 december året före för {months}; de månaderna jämförs inte.",
+        "The forecast lacks 31 December of the year before for {months}; those months are not "
+        "compared.",
+    ),
+    "fu_months_read": (
+        "Inläst: {n} månader ({first}–{last}).",
+        "Read: {n} months ({first}-{last}).",
+    ),
+    "fu_births_embedded": (
+        "Utfall till och med {year} finns inbyggt. Senare år: hämta utfall från SCB överst på "
+        "sidan (kräver uppkoppling).",
+        "Outcomes up to {year} are embedded. Later years: fetch outcomes from SCB at the top of "
+        "the page (needs a connection).",
+    ),
+    "fu_births_fetched": (
+        "Utfall: inbyggt till och med {embedded}; från SCB (hämtat {when} UTC) {span}.",
+        "Outcomes: embedded up to {embedded}; from SCB (fetched {when} UTC) {span}.",
+    ),
+    "fu_online_title": (
+        "Utfall från SCB",
+        "Outcomes from SCB",
+    ),
+    "fu_online_help": (
+        "Inbyggt finns födda i riket efter moderns ålder till och med {births_year} och "
+        "kommunernas summerade fruktsamhet (SCB TAB4805) till och med {tfr_year}. Med "
+        "uppkoppling hämtar knappen SCB:s aktuella födda i riket efter moderns ålder och "
+        "{name}s summerade fruktsamhet, och tabellerna nedan räknas om. Där ett år finns både "
+        "inbyggt och hämtat gäller SCB:s hämtade siffror (den senaste registreringen).",
+        "Embedded: Sweden's births by mother's age up to {births_year} and the municipalities' "
+        "TFR (SCB TAB4805) up to {tfr_year}. When online, the button fetches SCB's current "
+        "births by mother's age for Sweden and {name}'s TFR, and the tables below are "
+        "recomputed. Where a year is both embedded and fetched, SCB's fetched figures are used "
+        "(the latest registration).",
+    ),
+    "fu_online_button": (
+        "Hämta utfall från SCB",
+        "Fetch outcomes from SCB",
+    ),
+    "fu_online_done": (
+        "Hämtat från SCB {when} UTC (tabeller: {sources}).",
+        "Fetched from SCB {when} UTC (tables: {sources}).",
+    ),
+    "fu_online_births": (
+        "Födda i riket från SCB: {span}; {new}.",
+        "Sweden's births from SCB: {span}; {new}.",
+    ),
+    "fu_online_new": (
+        "nya år efter de inbyggda: {years}",
+        "new years after the embedded ones: {years}",
+    ),
+    "fu_online_none_new": (
+        "inga år efter de inbyggda (till och med {last})",
+        "no years after the embedded ones (up to {last})",
+    ),
+    "fu_online_tfr": (
+        "Summerad fruktsamhet för {name} från SCB: {span}; {new}.",
+        "{name}'s TFR from SCB: {span}; {new}.",
+    ),
+    "fu_online_other_muni": (
+        "Den hämtade summerade fruktsamheten gäller {other}; hämta igen för {name}.",
+        "The fetched TFR is {other}'s; fetch again for {name}.",
+    ),
+    "fu_online_missing": (
+        "SCB svarade inte på allt: {what}",
+        "SCB did not answer everything: {what}",
+    ),
+    "fu_online_error": (
+        "Utfallen kunde inte hämtas från SCB ({msg}). Sidan visar de inbyggda siffrorna.",
+        "The outcomes could not be fetched from SCB ({msg}). The page shows the embedded "
+        "figures.",
+    ),
+    "fu_difference": (
+        "Skillnad",
+        "Difference",
+    ),
+    "fu_vintage_year": (
+        "prognos {v}, år {y}",
+        "vintage {v}, year {y}",
+    ),
+    "fu_series_vintage": (
+        "prognos",
+        "vintage",
+    ),
+    "fu_template_file": (
+        "mall_manadsbefolkning.csv",
+        "monthly_population_template.csv",
+    ),
+    # follow-up page: table column headers
+    "fu_col_projection_vintage": (
+        "Prognosår",
+        "Vintage",
+    ),
+    "fu_col_year": (
+        "År",
+        "Year",
+    ),
+    "fu_col_horizon_years": (
+        "Horisont (år)",
+        "Horizon (years)",
+    ),
+    "fu_col_projected_births": (
+        "Antagna födda",
+        "Assumed births",
+    ),
+    "fu_col_observed_births": (
+        "Födda, utfall",
+        "Observed births",
+    ),
+    "fu_col_error_births": (
+        "Fel (antagna − utfall)",
+        "Error (assumed − observed)",
+    ),
+    "fu_col_rel_error_pct": (
+        "Fel (%)",
+        "Error (%)",
+    ),
+    "fu_col_n_vintages": (
+        "Antal prognoser",
+        "Number of vintages",
+    ),
+    "fu_col_vintages": (
+        "Prognoser",
+        "Vintages",
+    ),
+    "fu_col_mape_pct": (
+        "Medelabsolut fel (%)",
+        "Mean absolute error (%)",
+    ),
+    "fu_col_mean_rel_error_pct": (
+        "Medelfel med tecken (%)",
+        "Mean signed error (%)",
+    ),
+    "fu_col_assumed_tfr": (
+        "Antagen summerad fruktsamhet",
+        "Assumed TFR",
+    ),
+    "fu_col_observed_tfr": (
+        "Summerad fruktsamhet, utfall",
+        "Observed TFR",
+    ),
+    "fu_col_error_tfr": (
+        "Fel (antagen − utfall)",
+        "Error (assumed − observed)",
+    ),
+    "fu_col_mother_age": (
+        "Moderns ålder",
+        "Mother's age",
+    ),
+    "fu_col_level_part_births": (
+        "Varav nivå",
+        "Of which level",
+    ),
+    "fu_col_timing_part_births": (
+        "Varav tidpunkt",
+        "Of which timing",
+    ),
     "horizon_years": ("Horisont, år", "Horizon, years"),
     "mape_pct": ("Medelabsolut fel, %", "Mean absolute error, %"),
     "vintage": ("Prognosår (vintage)", "Vintage"),

@@ -28,6 +28,7 @@ from calculator.compare import compare
 from calculator.data import embedded
 from calculator.data import official as official_data
 from calculator.data import online_baseline as online
+from calculator.data.pxweb import ProgressCallback
 from calculator.export import to_csv_machine, to_csv_swedish, to_xlsx
 from calculator.inputs import ProjectionInputs
 from calculator.projection import project
@@ -354,13 +355,117 @@ def export_bytes(kind: str, result: ProjectionResult, scenarios: Sequence[Scenar
 
 
 @st.cache_data(show_spinner=False)
-def followup_births() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """SCB's projected births per vintage with the observed births (chart data), and the
-    births error by vintage and horizon (calculator.followup)."""
+def followup_fertility_data() -> dict[str, pd.DataFrame]:
+    """The embedded follow-up series of the follow-up page (calculator.data.followup_data):
+    projected births per vintage, observed births, assumed and observed rates and TFR, and
+    SCB's TFR of every municipality."""
     from calculator import followup as fu
     from calculator.data import followup_data as fd
 
-    projected, observed = fd.load_projected_births(), fd.load_observed_births()
+    observed, population = fd.load_observed_births(), fd.load_observed_population()
+    return {
+        "projected": fd.load_projected_births(), "observed": observed,
+        "assumed_asfr": fd.load_assumed_asfr(), "assumed_tfr": fd.load_assumed_tfr(),
+        "observed_asfr": fu.observed_asfr(observed, population),
+        "observed_tfr": fd.load_observed_tfr(), "municipal_tfr": fd.load_municipal_tfr(),
+    }
+
+
+@st.cache_data(show_spinner=False)
+def followup_template_csv() -> bytes:
+    """The monthly upload template, filled with Luleå's population on 31 Dec 2025 (SCB, CKM)
+    as month 2025-12."""
+    from calculator.data import followup_data as fd
+    from calculator.grid import AGE_LABELS
+
+    pop = fd.load_lulea_observed_population()
+    pop = pop.loc[pop["year"] == 2025]
+    out = pd.DataFrame({"month": "2025-12", "sex": pop["sex"].to_numpy(),
+                        "age": [AGE_LABELS[int(a)] for a in pop["age"]],
+                        "population": pop["population"].round().astype("int64").to_numpy()})
+    return out.to_csv(index=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class FollowupOnline:
+    """Outcomes fetched from SCB for the follow-up page.
+
+    ``births``: Sweden's (region ``00``) live births by mother's age reached and child's sex
+    (births frame plus ``source``), every year SCB answered; ``municipal_tfr``: SCB TAB4805 TFR
+    of ``municipality`` (``year, region, tfr_children_per_woman, status``); ``sources``: the
+    tables used; ``missing``: optional parts SCB did not answer (e.g. CKM years not yet
+    published).
+    """
+
+    municipality: str
+    fetched_at: str  # UTC, "YYYY-MM-DD HH:MM"
+    births: pd.DataFrame
+    municipal_tfr: pd.DataFrame
+    sources: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+#: Session key of the follow-up page's fetched outcomes (a :class:`FollowupOnline`).
+K_FOLLOWUP_ONLINE = "followup_online"
+
+
+def fetch_followup_outcomes(municipality: str,
+                            progress: ProgressCallback | None = None) -> FollowupOnline:
+    """Fetch Sweden's births by mother's age and the municipality's TFR from SCB through
+    the PxWeb client (cached on disk by the client, and here per municipality and API address
+    for 6 hours, at most 32 answers). Raises ``ScbApiError`` (``ScbUnavailableError`` when SCB
+    cannot be reached)."""
+    from calculator.data.pxweb import default_base_url
+
+    return _fetch_followup_outcomes(municipality, default_base_url(), progress)
+
+
+@st.cache_data(show_spinner=False, ttl=6 * 3600, max_entries=32)
+def _fetch_followup_outcomes(municipality: str, base_url: str,
+                             _progress: ProgressCallback | None) -> FollowupOnline:
+    from datetime import UTC, datetime
+
+    from calculator.data import fetch, jsonstat
+    from calculator.data import scb_tables as tables
+    from calculator.data.pxweb import PxWebClient
+
+    client = PxWebClient(base_url, timeout_s=(5.0, 30.0), max_tries=1)
+    fetcher = fetch._Fetcher(client, "00", None)
+    steps = 3
+
+    def report(step: str, done: int) -> None:
+        if _progress is not None:
+            _progress(step, done, steps)
+
+    report("födda efter moderns ålder, riket", 0)
+    parts = [fetcher.long(tables.BIRTHS, None)]
+    report("födda 2025– (CKM), riket", 1)
+    parts.append(fetcher.long(tables.BIRTHS_CKM, None, optional=True))
+    long = pd.concat([p for p in parts if p is not None], ignore_index=True)
+    births = jsonstat.births_frame(long, source="SCB births, region 00 (fetched)")
+    table_ids = ", ".join(str(src["table_id"]) for src in fetcher.sources)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    births = births.assign(source=f"SCB {table_ids} (hämtat {stamp} UTC)")
+    report(f"summerad fruktsamhet, {municipality}", 2)
+    tfr, tfr_sources = fetch.fetch_tfr([municipality], client)
+    tfr = tfr.assign(status=tfr["status"].fillna("").astype(str))
+    report("klart", 3)
+    sources = tuple(f"{src['table_id']} ({src['key']}, år {min(src['years'])}–{max(src['years'])})"
+                    for src in [*fetcher.sources, *tfr_sources] if src.get("years"))
+    return FollowupOnline(municipality, stamp, births, tfr, sources, tuple(fetcher.warnings))
+
+
+@st.cache_data(show_spinner=False)
+def followup_births(observed: pd.DataFrame | None = None,
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SCB's projected births per vintage with the observed births (chart data), and the
+    births error by vintage and horizon (calculator.followup); ``observed`` defaults to the
+    embedded births (the page passes embedded merged with fetched ones)."""
+    from calculator import followup as fu
+    from calculator.data import followup_data as fd
+
+    projected = fd.load_projected_births()
+    observed = fd.load_observed_births() if observed is None else observed
     return (fu.births_paths_chart_data(projected, observed),
             fu.births_error_by_horizon(projected, observed))
 

@@ -48,7 +48,7 @@ from calculator.grid import FERTILE_AGE_MAX, FERTILE_AGE_MIN, OPEN_AGE, SEXES
 from calculator.tables import PLANNING_GROUPS, AgeGroup, parse_age_groups
 
 STATUS_OK: Final = "ok"
-NO_OBSERVED: Final = "no observed data embedded — fetch online"
+NO_OBSERVED: Final = "no observed data (not embedded, not fetched)"
 NO_FORECAST: Final = "no forecast for this period"
 NO_ASSUMPTION: Final = "no assumption embedded for this year"
 SUPPRESSED: Final = "suppressed by SCB (fewer than 30 births)"
@@ -188,9 +188,9 @@ def births_error_by_horizon(projected: pd.DataFrame, observed: pd.DataFrame) -> 
     ...                      "mother_age": [30, 30], "births": [110.0, 120.0]})
     >>> obs = pd.DataFrame({"year": [2021], "mother_age": [30], "births": [100.0]})
     >>> births_error_by_horizon(proj, obs)[["horizon_years", "error_births", "status"]]
-       horizon_years  error_births                                    status
-    0              1          10.0                                        ok
-    1              2           NaN  no observed data embedded — fetch online
+       horizon_years  error_births                                        status
+    0              1          10.0                                            ok
+    1              2           NaN  no observed data (not embedded, not fetched)
     """
     proj = _projected_by_age(projected)
     obs = _observed_births_by_age(observed)
@@ -371,9 +371,9 @@ def tfr_error_by_horizon(
     >>> o = pd.DataFrame({"year": [2024], "tfr_children_per_woman": [1.43]})
     >>> t = tfr_error_by_horizon(a, o, base_year=2023, vintage=2024)
     >>> t[["horizon_years", "error_tfr", "status"]].round(3)
-       horizon_years  error_tfr                                    status
-    0              1      -0.01                                        ok
-    1              2        NaN  no observed data embedded — fetch online
+       horizon_years  error_tfr                                        status
+    0              1      -0.01                                            ok
+    1              2        NaN  no observed data (not embedded, not fetched)
     """
     _require(assumed_tfr, ("year", "tfr_children_per_woman"), "assumed TFR")
     _require(observed_tfr, ("year", "tfr_children_per_woman"), "observed TFR")
@@ -494,7 +494,7 @@ def births_summary(row: pd.Series | Mapping[str, Any], lang: Lang = "sv") -> str
     ...                     "mother_age_min": 16, "mother_age_max": 48}, "sv")
     >>> print(*s.replace("\\xa0", " ").split("; "), sep="\\n")
     Prognosen från 2025 antog 96 857 födda 2026
-    utfallet finns inte i de inbäddade data — hämta online.
+    utfallet finns varken inbyggt eller hämtat från SCB.
     """
     if lang not in ("sv", "en"):
         raise InputValidationError(f"language {lang!r}; allowed: 'sv', 'en'", location="summary")
@@ -506,10 +506,10 @@ def births_summary(row: pd.Series | Mapping[str, Any], lang: Lang = "sv") -> str
     p = _format_int(projected, lang)
     if values["status"] != STATUS_OK or math.isnan(observed):
         if lang == "sv":
-            return (f"Prognosen från {vintage} antog {p} födda {year}; utfallet finns inte i de "
-                    "inbäddade data — hämta online.")
-        return (f"The {vintage} vintage assumed {p} births in {year}; the outcome is not in the "
-                "embedded data — fetch online.")
+            return (f"Prognosen från {vintage} antog {p} födda {year}; utfallet finns varken "
+                    "inbyggt eller hämtat från SCB.")
+        return (f"The {vintage} vintage assumed {p} births in {year}; the outcome is neither "
+                "embedded nor fetched from SCB.")
     o = _format_int(observed, lang)
     pct = _format_pct((projected - observed) / observed * 100.0, lang)
     if lang == "sv":
@@ -524,6 +524,51 @@ def births_summary(row: pd.Series | Mapping[str, Any], lang: Lang = "sv") -> str
 def births_summaries(errors: pd.DataFrame, lang: Lang = "sv") -> list[str]:
     """:func:`births_summary` for every row of an error table, in table order."""
     return [births_summary(row, lang) for _, row in errors.iterrows()]
+
+
+ORIGIN_EMBEDDED: Final = "embedded"
+ORIGIN_FETCHED: Final = "fetched"
+
+
+def merge_observed(embedded: pd.DataFrame, fetched: pd.DataFrame | None,
+                   keys: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """Embedded observations with observations fetched from SCB later, one table.
+
+    Fetched rows *replace* the embedded rows of every ``keys`` combination they hold (a whole
+    year, or a year and region): they are SCB's current registrations, and a year is never a
+    mix of the two. Embedded rows of other keys stay, so years the fetch does not return
+    (e.g. before the table's first year) keep their embedded figures. Columns of ``embedded``
+    that ``fetched`` lacks are filled per key from ``embedded`` where they are constant there
+    (e.g. ``region_name``), else left missing. Adds ``origin``: ``"embedded"`` or ``"fetched"``.
+
+    >>> emb = pd.DataFrame({"year": [2023, 2024], "births": [100.0, 98.0]})
+    >>> new = pd.DataFrame({"year": [2024, 2025], "births": [99.0, 97.0]})
+    >>> merge_observed(emb, new)
+       year  births    origin
+    0  2023   100.0  embedded
+    1  2024    99.0   fetched
+    2  2025    97.0   fetched
+    """
+    keys = list(keys)
+    _require(embedded, keys, "embedded observations")
+    base = embedded.assign(origin=ORIGIN_EMBEDDED)
+    if fetched is None or fetched.empty:
+        return base.reset_index(drop=True)
+    _require(fetched, keys, "fetched observations")
+    fetched_keys = pd.MultiIndex.from_frame(fetched[keys].drop_duplicates())
+    kept = base.loc[~pd.MultiIndex.from_frame(base[keys]).isin(fetched_keys)]
+    new = fetched.assign(origin=ORIGIN_FETCHED)
+    for col in embedded.columns:
+        if col in new.columns:
+            continue
+        other = [k for k in keys if k != "year"]
+        if other and embedded.groupby(other)[col].nunique(dropna=False).le(1).all():
+            lookup = embedded.drop_duplicates(other).set_index(other)[col]
+            new[col] = new.set_index(other).index.map(lookup.to_dict()).to_numpy()
+        else:
+            new[col] = pd.NA
+    out = pd.concat([kept, new[list(base.columns)]], ignore_index=True)
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,7 +840,7 @@ SHEET_OUTCOME: Final = {"sv": "Uppföljning utfall", "en": "Follow-up outcome"}
 OUTCOME_REGION: Final = "2580"
 
 _STATUS_TEXT: Final = {
-    "sv": {STATUS_OK: "ok", NO_OBSERVED: "utfall finns inte i de inbäddade data — hämta online",
+    "sv": {STATUS_OK: "ok", NO_OBSERVED: "utfall saknas (inte inbyggt, inte hämtat)",
            NO_FORECAST: "ingen prognos för perioden",
            NO_ASSUMPTION: "inget antagande inbäddat för året",
            SUPPRESSED: "undertryckt av SCB (färre än 30 födda)"},

@@ -116,3 +116,51 @@ def test_chart_builders_keep_their_height_and_locale() -> None:
     data = next(iter(spec["datasets"].values()))
     lulea_2024 = [r["tfr"] for r in data if r["series"] == "municipal" and r["year"] == 2024]
     assert lulea_2024 == [1.23]  # SCB TAB4805
+
+
+def test_fetching_outcomes_from_scb_fills_in_and_says_which_years(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The loopback SCB (tests/pxweb_server.py) serves SCB's real births by mother's age for
+    Sweden 2006-2024 (BE0101E2) and TAB4805. The fetched years replace the embedded ones, so
+    the page must still give the published figures: 98 356 born in 2024 to mothers 16-48
+    (docs/followup.md) and Luleå's TFR 1.37 in 2025 (TAB4805)."""
+    from app_pages import _state
+    from calculator import followup as fu
+    from tests.pxweb_server import running_server
+
+    monkeypatch.setenv("BEFOLKNINGSKALKYLATORN_CACHE", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(PAGE).run()
+    with running_server() as (url, fake):
+        monkeypatch.setenv("SCB_API_BASE_URL", url)
+        at.button(key="fu_fetch").click().run()
+        assert fake.data_hits() >= 2
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    shown = text(at)
+    assert "Födda i riket från SCB: 2006–2024; inga år efter de inbyggda (till och med 2024)" \
+        in shown
+    assert "Summerad fruktsamhet för Luleå från SCB: 2000–2025" in shown
+    assert "från SCB (hämtat" in shown
+    assert "Prognosen från 2021 antog 106\u00a0810 födda 2024; 98\u00a0356 föddes" in shown
+    assert "Luleås summerade fruktsamhet var 1,37 barn per kvinna 2025" in shown
+    fetched = at.session_state[_state.K_FOLLOWUP_ONLINE]
+    merged = fu.merge_observed(fd.load_observed_births(), fetched.births)
+    assert set(merged.loc[merged["origin"] == "fetched", "year"]) == set(range(2006, 2025))
+    # the page keeps the fetched outcomes on later runs (no new request)
+    at.slider(key="fu_tolerance").set_value(10.0).run()
+    assert "Födda i riket från SCB: 2006–2024" in text(at)
+
+
+def test_fetching_outcomes_offline_keeps_the_embedded_view(
+        page: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SCB_API_BASE_URL", "http://127.0.0.1:9/api/v2/")  # nothing listens
+    monkeypatch.setenv("BEFOLKNINGSKALKYLATORN_CACHE", str(tmp_path))
+    page.button(key="fu_fetch").click().run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert any("SCB kunde inte nås" in e.value and "inbyggda siffrorna" in e.value
+               for e in page.error)
+    shown = text(page)
+    assert "Utfall till och med 2024 finns inbyggt" in shown
+    assert "Prognosen från 2021 antog 106\u00a0810 födda 2024" in shown

@@ -73,7 +73,7 @@ def test_gaps_are_explicit_never_invented(errors: pd.DataFrame) -> None:
     assert (future["status"] == fu.NO_OBSERVED).all()
     assert future["observed_births"].isna().all() and future["error_births"].isna().all()
     sentence = fu.births_summary(future.iloc[0], "en")
-    assert "not in the embedded data" in sentence and "96,857" in sentence
+    assert "neither embedded nor fetched" in sentence and "96,857" in sentence
 
 
 def test_error_of_a_series_against_itself_is_zero(projected: pd.DataFrame) -> None:
@@ -333,7 +333,7 @@ def test_followup_sheets_hold_the_published_figures() -> None:
     assert mape.loc[4, "Medelabsolut fel (%)"] == pytest.approx(12.9, abs=0.05)
     gap = fert[fert["Prognosår"] == 2025]
     assert gap["Födda, utfall"].isna().all()
-    assert gap["Status"].str.contains("hämta online").all()
+    assert gap["Status"].str.contains("inte hämtat").all()
     tfr = sheets["Uppföljning kommunens TFR"].set_index("År")
     assert tfr.loc[2024, "Kommunens summerade fruktsamhet"] == pytest.approx(1.23)  # TAB4805
     outcome = sheets["Uppföljning utfall"]
