@@ -6,6 +6,8 @@ in the comments), independent of the build script that produced the embedded fil
 
 from __future__ import annotations
 
+import gzip
+
 import pandas as pd
 import pytest
 
@@ -145,3 +147,27 @@ def test_available_regions() -> None:
     assert int((regions["level"] == "municipality").sum()) == 289
     assert "2403" not in regions.index
     assert int(regions["projectable"].sum()) == 23  # Sweden, 21 counties, Luleå
+
+
+def test_write_csv_gz_is_deterministic(tmp_path) -> None:
+    from calculator.data.files import write_csv_gz
+
+    frame = pd.DataFrame({"year": [2024, 2025], "rate": [0.1234567890123, 1.0]})
+    a = write_csv_gz(frame, tmp_path / "a.csv.gz", float_format="%.10g").read_bytes()
+    b = write_csv_gz(frame, tmp_path / "b.csv.gz", float_format="%.10g").read_bytes()
+    assert a == b
+    assert a[4:8] == b"\0\0\0\0"  # gzip mtime 0
+    assert gzip.decompress(a).decode() == "year,rate\n2024,0.123456789\n2025,1\n"
+
+
+@pytest.mark.parametrize("module", ["build_embedded", "build_followup", "build_official"])
+def test_build_scripts_require_the_reference_folder(module: str, tmp_path, capsys) -> None:
+    import importlib
+
+    main = importlib.import_module(f"calculator.data.{module}").main
+    with pytest.raises(SystemExit):
+        main([])
+    assert "--reference" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--reference", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert "no SOURCES.md" in capsys.readouterr().err

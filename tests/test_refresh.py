@@ -134,3 +134,14 @@ def test_cli_refresh_out_and_dry_run(scb, tmp_path, capsys, monkeypatch):
     assert main(["data", "refresh", "--dry-run", *common]) == 0
     assert (tmp_path / "scb_refresh" / REFRESH_NOTE).is_file()
     assert not (EMBEDDED_DIR / REFRESH_NOTE).exists()
+
+
+def test_corrupt_refresh_log_names_the_file(tmp_path):
+    from calculator.data.refresh import _refresh_history
+    from calculator.exceptions import InputValidationError
+
+    note = tmp_path / REFRESH_NOTE
+    note.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputValidationError, match="not valid JSON") as err:
+        _refresh_history(note)
+    assert str(note) in str(err.value)

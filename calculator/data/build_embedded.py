@@ -15,8 +15,6 @@ holds and how it was transformed is documented in ``calculator/data/PROVENANCE.m
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,13 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import atomic_write_bytes
+from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.grid import FERTILE_AGE_MAX, FERTILE_AGE_MIN, age_from_label
 
+#: ``float_format`` of the embedded CSVs (also used by :mod:`calculator.data.refresh`).
+EMBEDDED_FLOAT_FORMAT = "%.10g"
 EMBEDDED_DIR = Path(__file__).resolve().parent / "embedded"
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
 LULEA = "2580"
 SWEDEN = "00"
@@ -181,14 +180,6 @@ def _check_consistency(population: pd.DataFrame, deaths: pd.DataFrame) -> None:
             )
 
 
-def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as a deterministic gzipped CSV, atomically."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n", float_format="%.10g")
-    data = gzip.compress(buffer.getvalue().encode("utf-8"), compresslevel=9, mtime=0)
-    atomic_write_bytes(path, data)
-
-
 def build(reference: Path, out_dir: Path = EMBEDDED_DIR) -> dict[str, int]:
     """Build every embedded file; returns the number of rows written per file."""
     population, population_ckm = build_population(reference)
@@ -205,19 +196,20 @@ def build(reference: Path, out_dir: Path = EMBEDDED_DIR) -> dict[str, int]:
         "regions.csv.gz": build_regions(reference),
     }
     for name, frame in outputs.items():
-        write_csv_gz(frame, out_dir / name)
+        write_csv_gz(frame, out_dir / name, float_format=EMBEDDED_FLOAT_FORMAT)
     return {name: len(frame) for name, frame in outputs.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--reference", type=Path, default=DEFAULT_REFERENCE,
-        help="folder with SOURCES.md and the reference CSV files (default: %(default)s)",
-    )
+    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
     parser.add_argument("--out", type=Path, default=EMBEDDED_DIR, help="output folder")
     args = parser.parse_args(argv)
-    counts = build(args.reference, args.out)
+    try:
+        reference = reference_folder(args.reference)
+    except InputValidationError as exc:
+        parser.error(f"--reference {exc}")
+    counts = build(reference, args.out)
     for name, rows in counts.items():
         size = (args.out / name).stat().st_size
         sys.stdout.write(f"{name}: {rows} rows, {size} bytes\n")

@@ -34,8 +34,6 @@ table ids, content codes, reference dates and transformations.
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,14 +41,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import atomic_write_bytes
+from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.followup import observed_tfr_from_births
 from calculator.grid import FERTILE_AGE_MAX, FERTILE_AGE_MIN, age_from_label
 
 OUT_DIR = Path(__file__).resolve().parent / "embedded_followup"
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
 SWEDEN = "00"
 LULEA = "2580"
@@ -210,14 +207,6 @@ def build_lulea_projection(reference: Path) -> pd.DataFrame:
     return validate_frame("population", raw, source="Luleå regional projection")
 
 
-def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as a deterministic gzipped CSV, atomically."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    data = gzip.compress(buffer.getvalue().encode("utf-8"), compresslevel=9, mtime=0)
-    atomic_write_bytes(path, data)
-
-
 def build(reference: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     """Build every follow-up file; returns the number of rows written per file name."""
     births = build_observed_births(reference)
@@ -239,11 +228,14 @@ def build(reference: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
-                        help="the shared/reference folder (default: %(default)s)")
+    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
     args = parser.parse_args(argv)
-    counts = build(args.reference, args.out)
+    try:
+        reference = reference_folder(args.reference)
+    except InputValidationError as exc:
+        parser.error(f"--reference {exc}")
+    counts = build(reference, args.out)
     for name, n in counts.items():
         sys.stdout.write(f"{name}: {n} rows\n")
     return 0

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python -m calculator.data.build_official [--reference PATH] [--out DIR]
+    python -m calculator.data.build_official --reference PATH [--out DIR]
 
-``--reference`` defaults to ``<repo>/../shared/reference`` (the team's read-only folder of
-real SCB figures, described in its ``SOURCES.md``); ``--out`` defaults to the package folder
+``--reference`` (required) is the team's read-only folder of real SCB figures, described in its
+``SOURCES.md``; it is not part of this repository. ``--out`` defaults to the package folder
 ``calculator/data/embedded_official/``. The script reads SCB's PxWebApi extracts as delivered
 (wide tables with the content code in every column header), reshapes them to tidy long
 tables, maps SCB's codes to ours and writes small gzipped CSVs (deterministic: gzip mtime 0,
@@ -20,8 +20,6 @@ Nothing here runs at import time of the library; the app only reads the built fi
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import re
 import sys
 from collections.abc import Sequence
@@ -30,12 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import atomic_write_bytes
+from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
 from calculator.exceptions import InputValidationError
 from calculator.grid import OPEN_AGE, SCB_SEX_CODES
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 DEFAULT_OUT = Path(__file__).resolve().parent / "embedded_official"
 
 #: Output file names (inside ``embedded_official/``).
@@ -180,15 +176,6 @@ def build_regional(reference: Path) -> pd.DataFrame:
     return long.loc[:, ["vintage", "content_code", "region", "year", "sex", "age", "population"]]
 
 
-def write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as a deterministic gzipped CSV, atomically (temp file + os.replace)."""
-    text = frame.to_csv(index=False, lineterminator="\n")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
-        gz.write(text.encode("utf-8"))
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 def build(reference: Path, out: Path) -> dict[str, int]:
     """Build every embedded official file; returns ``{file name: rows}``."""
     tables = {
@@ -209,10 +196,14 @@ def build(reference: Path, out: Path) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    rows = build(args.reference, args.out)
+    try:
+        reference = reference_folder(args.reference)
+    except InputValidationError as exc:
+        parser.error(f"--reference {exc}")
+    rows = build(reference, args.out)
     for name, n in rows.items():
         sys.stdout.write(f"{args.out / name}: {n} rows\n")
     return 0

@@ -1,10 +1,16 @@
-"""Small file helpers: atomic writes (nothing is ever half-written)."""
+"""Small file helpers: atomic writes (nothing is ever half-written), deterministic gzipped CSV."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import tempfile
 from pathlib import Path
+
+import pandas as pd
+
+from calculator.exceptions import InputValidationError
 
 
 def _read_umask() -> int:
@@ -38,3 +44,41 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return target
+
+
+#: gzip header OS byte (RFC 1952: 3 = Unix, what zlib writes on Linux), pinned for determinism.
+_GZIP_OS_UNIX = 3
+
+
+def write_csv_gz(frame: pd.DataFrame, path: str | os.PathLike[str], *,
+                 float_format: str | None = None) -> Path:
+    """Write ``frame`` as a deterministic gzipped CSV, atomically.
+
+    No index, ``\n`` line ends, UTF-8, gzip level 9 with header time 0, no file name and the
+    header's OS byte pinned, so the same frame gives the same bytes on every platform.
+    ``float_format`` as in ``DataFrame.to_csv``.
+    """
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n", float_format=float_format)
+    data = bytearray(gzip.compress(buffer.getvalue().encode("utf-8"), compresslevel=9, mtime=0))
+    data[9] = _GZIP_OS_UNIX
+    return atomic_write_bytes(path, bytes(data))
+
+
+#: Help text of the build scripts' ``--reference`` option.
+REFERENCE_HELP = (
+    "the team's shared/reference folder with SOURCES.md and the raw SCB extracts (kept outside "
+    "this repository; required)"
+)
+
+
+def reference_folder(path: str | os.PathLike[str]) -> Path:
+    """``path`` as the reference folder, checked: it must exist and hold ``SOURCES.md``."""
+    folder = Path(path)
+    if not (folder / "SOURCES.md").is_file():
+        raise InputValidationError(
+            "not the reference folder (no SOURCES.md there); pass --reference pointing at the "
+            "shared/reference folder, which is not part of this repository",
+            location=str(folder),
+        )
+    return folder

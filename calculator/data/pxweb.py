@@ -62,11 +62,17 @@ MAX_CELLS: Final = 150_000
 MAX_CALLS: Final = 30
 TIME_WINDOW_S: Final = 10.0
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-OFFLINE_MESSAGE: Final = "SCB could not be reached; using cache/embedded data where available."
+#: Logged when SCB cannot be reached but an earlier answer is in the cache (the fallback path).
+FALLBACK_MESSAGE: Final = "SCB could not be reached; using the cached answer for {what}."
+#: Raised when SCB cannot be reached and nothing is cached (the hard failure).
+NO_CACHE_MESSAGE: Final = "SCB could not be reached and no cached answer exists for {what}."
 
 
 class ScbUnavailableError(ScbApiError):
     """SCB did not give a usable answer after all tries (network, time-out, 429/5xx...)."""
+
+    #: What went wrong on the last try (for the fallback log).
+    detail: str = ""
 
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -512,7 +518,7 @@ class PxWebClient:
                 self.log.entries.append((what, "cache"))
                 return cached
             raise ScbUnavailableError(
-                f"{OFFLINE_MESSAGE} Offline mode: no cached answer for {what}."
+                NO_CACHE_MESSAGE.format(what=what) + " (offline mode: SCB is not asked)"
             )
         try:
             answer = self._fetch(
@@ -520,7 +526,7 @@ class PxWebClient:
             )
         except ScbApiError as exc:
             if cached is not None and isinstance(exc, ScbUnavailableError):
-                log.warning("%s; using the cached answer for %s", exc, what)
+                log.warning("%s (%s)", FALLBACK_MESSAGE.format(what=what), exc.detail or exc)
                 self.log.entries.append((what, "cache"))
                 return cached
             raise
@@ -602,10 +608,13 @@ class PxWebClient:
                 )
                 self._report(f"SCB svarar inte, försöker igen ({what})", attempt, self.max_tries)
                 self._sleep(delay)
-        prefix = OFFLINE_MESSAGE if unreachable else "SCB's answer could not be used."
-        raise ScbUnavailableError(
-            f"{prefix} {what} failed after {self.max_tries} tries: {last_problem}"
-        )
+        detail = f"{what} failed after {self.max_tries} tries: {last_problem}"
+        # Raised to the caller only when nothing is cached (otherwise the cache answers).
+        prefix = (NO_CACHE_MESSAGE.format(what=what) if unreachable
+                  else "SCB's answer could not be used and no cached answer exists.")
+        error = ScbUnavailableError(f"{prefix} {detail}")
+        error.detail = detail
+        raise error
 
     def _client_error(
         self,

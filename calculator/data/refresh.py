@@ -49,10 +49,10 @@ import pandas as pd
 
 from calculator.data import build_embedded
 from calculator.data import scb_tables as tables
-from calculator.data.build_embedded import EMBEDDED_DIR, write_csv_gz
+from calculator.data.build_embedded import EMBEDDED_DIR, EMBEDDED_FLOAT_FORMAT
 from calculator.data.embedded import FILES, SCHEMA
 from calculator.data.fetch import RegionDataset, fetch_region_dataset, fetch_tfr
-from calculator.data.files import atomic_write_bytes
+from calculator.data.files import atomic_write_bytes, write_csv_gz
 from calculator.data.frames import validate_frame
 from calculator.data.pxweb import ProgressCallback, PxWebClient
 from calculator.exceptions import InputValidationError
@@ -232,6 +232,22 @@ def _entry(
     }
 
 
+def _refresh_history(note: Path) -> list[dict[str, Any]]:
+    """The ``refreshes`` list of a refresh log; a corrupt log is an error naming the file."""
+    try:
+        data = json.loads(note.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputValidationError(
+            f"the refresh log is not valid JSON ({exc}); repair or delete it", location=str(note)
+        ) from exc
+    history = data.get("refreshes", []) if isinstance(data, dict) else None
+    if not isinstance(history, list):
+        raise InputValidationError(
+            'the refresh log must be a JSON object {"refreshes": [...]}', location=str(note)
+        )
+    return history
+
+
 def refresh_embedded(
     client: PxWebClient,
     *,
@@ -278,14 +294,14 @@ def refresh_embedded(
     for folder in (target, source):
         note = folder / REFRESH_NOTE
         if note.is_file():
-            history = json.loads(note.read_text(encoding="utf-8")).get("refreshes", [])
+            history = _refresh_history(note)
             break
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     tmp.chmod(target.stat().st_mode & 0o7777 if target.exists() else 0o755)
     try:
         for kind, frame in merged.items():
-            write_csv_gz(frame, tmp / FILES[kind])
+            write_csv_gz(frame, tmp / FILES[kind], float_format=EMBEDDED_FLOAT_FORMAT)
         _check_files(tmp, rows)
         text = json.dumps({"refreshes": [*history, entry]}, ensure_ascii=False, indent=2)
         atomic_write_bytes(tmp / REFRESH_NOTE, (text + "\n").encode("utf-8"))
