@@ -117,10 +117,25 @@ def test_lulea_population_and_projection_totals() -> None:
     assert round(ptot[2024]) == 79_374 and round(ptot[2050]) == 79_614
 
 
-def test_coverage_table_names_where_data_stop() -> None:
+def test_coverage_table_follows_the_loaders() -> None:
     cov = fd.embedded_coverage().set_index("dataset")
+    loaders = {
+        "observed births by mother's age, Sweden": fd.load_observed_births(),
+        "observed population, Sweden": fd.load_observed_population(),
+        "observed TFR, Sweden": fd.load_observed_tfr(),
+        "assumed fertility rates (all women)": fd.load_assumed_asfr(),
+        "municipal TFR (TAB4805)": fd.load_municipal_tfr(),
+        "SCB regional projection, Luleå": fd.load_lulea_regional_projection(),
+    }
+    for dataset, frame in loaders.items():
+        assert cov.loc[dataset, "first_year"] == frame["year"].min(), dataset
+        assert cov.loc[dataset, "last_year"] == frame["year"].max(), dataset
+    # SOURCES.md: Sweden's births reach 2024 (§15), its population 2020 (§1-2); SCB published
+    # TFR in text for 2022 and 2024 only, so 2021 and 2023 are gaps.
     assert cov.loc["observed births by mother's age, Sweden", "last_year"] == 2024
     assert cov.loc["observed population, Sweden", "last_year"] == 2020
+    assert cov.loc["observed TFR, Sweden", "note"].endswith("missing: 2021, 2023")
+    assert "fetch online" not in " ".join(cov["note"])
 
 
 # --- monthly upload template ------------------------------------------------------------------

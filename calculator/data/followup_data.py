@@ -223,22 +223,34 @@ def load_lulea_regional_projection() -> pd.DataFrame:
 def embedded_coverage() -> pd.DataFrame:
     """What the embedded follow-up data cover, for the UI to say where they stop.
 
-    Columns: dataset, first_year, last_year, note.
+    Columns: dataset, first_year, last_year, note. The years are read from the loaders, so the
+    table follows the data.
     """
+    projected = load_projected_births()
+    old = projected[projected["projection_vintage"] != 2025]
+    new = projected[projected["projection_vintage"] == 2025]
+    tfr = load_observed_tfr()
+    tfr_years = set(int(y) for y in tfr["year"])
+    tfr_gaps = [y for y in range(min(tfr_years), max(tfr_years) + 1) if y not in tfr_years]
+    later = "later years: not embedded (the follow-up page can fetch them from SCB)"
+
+    def span(frame: pd.DataFrame) -> tuple[int, int]:
+        return int(frame["year"].min()), int(frame["year"].max())
+
     rows = [
-        ("projected births, SCB vintages 2018-2021", 2018, 2024,
+        ("projected births, SCB vintages 2018-2021", *span(old),
          "first four projected years of each vintage"),
-        ("projected births, SCB vintage 2025", 2026, 2050, "births to mothers aged 16-48"),
-        ("assumed fertility rates (all women)", 2024, 2050, ASSUMED_ASFR_VINTAGE_NOTE),
-        ("observed births by mother's age, Sweden", 1968, LAST_OBSERVED_BIRTHS_YEAR,
-         "later years: fetch online"),
-        ("observed population, Sweden", 1968, LAST_OBSERVED_POPULATION_YEAR,
-         "later years: fetch online"),
-        ("observed TFR, Sweden", 1969, 2024,
-         "derived 1969-2020; 2022 and 2024 as published in text; 2021, 2023, 2025 missing"),
-        ("municipal TFR (TAB4805)", 2000, 2025, "suppressed below 30 births"),
-        ("Luleå population (2025 with CKM noise)", 2024, 2025, ""),
-        ("SCB regional projection, Luleå", 2024, 2050, ""),
+        ("projected births, SCB vintage 2025", *span(new), "births to mothers aged 16-48"),
+        ("assumed fertility rates (all women)", *span(load_assumed_asfr()),
+         ASSUMED_ASFR_VINTAGE_NOTE),
+        ("observed births by mother's age, Sweden", *span(load_observed_births()), later),
+        ("observed population, Sweden", *span(load_observed_population()), later),
+        ("observed TFR, Sweden", *span(tfr),
+         "derived, plus values SCB published in text; missing: "
+         + (", ".join(str(y) for y in tfr_gaps) or "none")),
+        ("municipal TFR (TAB4805)", *span(load_municipal_tfr()), "suppressed below 30 births"),
+        ("Luleå population (2025 with CKM noise)", *span(load_lulea_observed_population()), ""),
+        ("SCB regional projection, Luleå", *span(load_lulea_regional_projection()), ""),
     ]
     return pd.DataFrame(rows, columns=["dataset", "first_year", "last_year", "note"])
 
