@@ -240,6 +240,22 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "births, deaths, migration and SCB's regional projection). It becomes an area of its "
         "own with a trend projection as the baseline.",
     ),
+    "official_source_note": (
+        "Källa: SCB, Befolkningsframskrivningar (BE0401), CC0. Tabell-id och innehållskoder står "
+        "i kolumnen content_codes; se calculator/data/PROVENANCE.md och "
+        "calculator/data/embedded_official/PROVENANCE.md.",
+        "Source: SCB, population projections (BE0401), CC0. Table ids and content codes are in "
+        "the column content_codes; see calculator/data/PROVENANCE.md and "
+        "calculator/data/embedded_official/PROVENANCE.md.",
+    ),
+    "baseline_kind_official": ("SCB:s prognos", "SCB forecast"),
+    "baseline_kind_trend": ("Trend", "Trend"),
+    "migration_levels_fixed": (
+        "Utgångsläget har bara flyttnetto och de inbyggda uppgifterna saknar in- och "
+        "utflyttningar för området, så flyttningarnas nivåer kan inte ändras här.",
+        "The baseline has net migration only and the embedded data have no migration flows "
+        "for this area, so the levels of the flows cannot be changed here.",
+    ),
     "error_file": ("Filen kunde inte läsas: {msg}", "The file could not be read: {msg}"),
     # follow-up page
     "fu_intro": (

@@ -30,13 +30,7 @@ st.info(t("ckm_note", lang))
 st.subheader(t("official_forecasts", lang))
 forecasts = official_data.list_official_forecasts()
 st.dataframe(forecasts, hide_index=True, width="stretch")
-st.caption(
-    "Källa: SCB, Befolkningsframskrivningar (BE0401), CC0. Tabell-id och innehållskoder står i "
-    "kolumnen content_codes; se calculator/data/PROVENANCE.md och "
-    "calculator/data/embedded_official/PROVENANCE.md." if lang == "sv" else
-    "Source: SCB, population projections (BE0401), CC0. Table ids and content codes are in the "
-    "column content_codes; see calculator/data/PROVENANCE.md and "
-    "calculator/data/embedded_official/PROVENANCE.md.")
+st.caption(t("official_source_note", lang))
 
 # ---- own forecast ----------------------------------------------------------------------------
 st.subheader(t("cmp_own", lang))

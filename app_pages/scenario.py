@@ -112,8 +112,7 @@ if W + "baseline" not in ss or ss[W + "baseline"] not in kinds:
     wanted = ss[_state.K_SCENARIO].get("baseline", "official")
     ss[W + "baseline"] = wanted if wanted in kinds else kinds[0]
 side.radio(_common.param_label("baseline", lang), kinds, key=W + "baseline", horizontal=True,
-           format_func=lambda k: {"official": "SCB:s prognos" if lang == "sv" else "SCB forecast",
-                                  "trend": "Trend"}[k])
+           format_func=lambda k: t(f"baseline_kind_{k}", lang))
 kind = ss[W + "baseline"]
 base_probe = _state.baseline(region, kind, PARAMETERS["end_year"].default)  # type: ignore[arg-type]
 first_year = base_probe.inputs.base_year + 1
@@ -168,12 +167,7 @@ side.subheader(t("migration", lang))
 levels = _state.migration_levels(region, kind, end_year)
 can_change_migration = levels is not None
 if levels is None:
-    side.caption(
-        "Utgångsläget har bara flyttnetto och de inbyggda uppgifterna saknar in- och "
-        "utflyttningar för området, så flyttningarnas nivåer kan inte ändras här."
-        if lang == "sv" else
-        "The baseline has net migration only and the embedded data have no migration flows "
-        "for this area, so the levels of the flows cannot be changed here.")
+    side.caption(t("migration_levels_fixed", lang))
 for key in MIGRATION_KEYS:
     p = PARAMETERS[key]
     _ensure(key, float(p.default or 1.0), p.min, p.max)

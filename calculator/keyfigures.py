@@ -24,7 +24,13 @@ import pandas as pd
 from calculator.exceptions import InputValidationError
 from calculator.grid import FEMALE, MALE, N_AGES
 from calculator.results import ProjectionResult
-from calculator.tables import PLANNING_GROUPS, AgeGroup, ServiceNeed, parse_age_groups
+from calculator.tables import (
+    PLANNING_GROUPS,
+    AgeGroup,
+    ServiceNeed,
+    dependency_ratio_of_ages,
+    parse_age_groups,
+)
 
 #: Planning groups shown as small multiples (a subset of the default planning groups).
 KEY_GROUPS: tuple[AgeGroup, ...] = (
@@ -177,10 +183,9 @@ def components_frame(result: ProjectionResult) -> pd.DataFrame:
 
 
 def dependency_ratio(cube_sex_age: np.ndarray) -> float:
-    """SCB's försörjningskvot: (0-19 + 65+) / 20-64, both sexes, from a (2, 101) cube."""
-    both = np.asarray(cube_sex_age).sum(axis=0)
-    working = both[20:65].sum()
-    return float((both[:20].sum() + both[65:].sum()) / working) if working > 0 else float("nan")
+    """SCB's försörjningskvot: (0-19 + 65+) / 20-64, both sexes, from a (2, 101) cube
+    (:func:`calculator.tables.dependency_ratio_of_ages`)."""
+    return float(dependency_ratio_of_ages(np.asarray(cube_sex_age).sum(axis=0)))
 
 
 @dataclass(frozen=True)

@@ -321,9 +321,33 @@ def service_needs(
     return _in_order_of(pd.concat(frames, ignore_index=True), long, list(KEYS)).loc[:, cols]
 
 
+#: SCB's försörjningskvot: ages 0..19 and 65+ per person aged 20..64.
+DEPENDENCY_WORKING_FIRST_AGE: Final = 20
+DEPENDENCY_OLD_FIRST_AGE: Final = 65
+
+
+def dependency_ratio_of_ages(pop_count_age: np.ndarray) -> np.ndarray:
+    """Försörjningskvot along the last axis (ages 0..100, 100 = 100+), any leading axes:
+    (persons 0-19 + persons 65+) / persons 20-64; NaN where nobody is 20-64.
+
+    >>> pop = np.zeros(101); pop[[10, 30, 70]] = [30.0, 100.0, 45.0]
+    >>> float(dependency_ratio_of_ages(pop))
+    0.75
+    """
+    pop = np.asarray(pop_count_age, dtype=float)
+    working = pop[..., DEPENDENCY_WORKING_FIRST_AGE:DEPENDENCY_OLD_FIRST_AGE].sum(axis=-1)
+    young_old = (pop[..., :DEPENDENCY_WORKING_FIRST_AGE].sum(axis=-1)
+                 + pop[..., DEPENDENCY_OLD_FIRST_AGE:].sum(axis=-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: np.ndarray = np.where(working > 0, young_old / np.where(working > 0, working, 1.0),
+                                     np.nan)
+    return ratio
+
+
 def dependency_ratio(long: pd.DataFrame) -> pd.DataFrame:
     """Försörjningskvot as SCB defines it: persons aged 0-19 plus persons aged 65 and over,
-    divided by persons aged 20-64 (population at 31 Dec, both sexes).
+    divided by persons aged 20-64 (population at 31 Dec, both sexes); see
+    :func:`dependency_ratio_of_ages` (the same figure from an array).
 
     A ratio of 0.75 means 75 persons in the young and old ages per 100 of working age.
     Returns columns ``scenario, region, year, dependency_ratio``.
@@ -335,13 +359,10 @@ def dependency_ratio(long: pd.DataFrame) -> pd.DataFrame:
     """
     _check_long(long)
     pop = _population_total(long)
-    young_old = np.where((pop["age"] <= 19) | (pop["age"] >= 65), pop["value"], 0.0)
-    working = np.where((pop["age"] >= 20) & (pop["age"] <= 64), pop["value"], 0.0)
-    parts = pop.loc[:, list(KEYS)].assign(young_old=young_old, working=working)
-    sums = parts.groupby(list(KEYS), sort=True)[["young_old", "working"]].sum().reset_index()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = sums["young_old"].to_numpy() / sums["working"].to_numpy()
-    return sums.loc[:, list(KEYS)].assign(dependency_ratio=ratio)
+    wide = pop.pivot_table(index=list(KEYS), columns="age", values="value", aggfunc="sum",
+                           sort=True).reindex(columns=range(OPEN_AGE + 1), fill_value=0.0)
+    ratio = dependency_ratio_of_ages(wide.fillna(0.0).to_numpy())
+    return wide.index.to_frame(index=False).assign(dependency_ratio=ratio)
 
 
 def mean_age(long: pd.DataFrame) -> pd.DataFrame:

@@ -152,6 +152,21 @@ def test_fast_comparison_table_equals_compare() -> None:
         np.testing.assert_allclose(merged[col], merged[f"{col}_c"], rtol=1e-12)
 
 
+def test_dependency_ratio_cube_equals_long_table() -> None:
+    """keyfigures.dependency_ratio (array, the key-figure cards) gives what
+    calculator.tables.dependency_ratio (long table, the exports) gives, every year."""
+    from calculator.tables import dependency_ratio as long_ratio
+
+    inputs = make_inputs(n_years=26)
+    result = project(apply_scenarios(inputs, [Scenario(name="A", region="2580")]))
+    theirs = long_ratio(result.to_long())
+    ours = [keyfigures.dependency_ratio(result.pop_count_year_sex_age[0, 0, t])
+            for t in range(len(result.years))]
+    assert theirs["year"].tolist() == [int(y) for y in result.years]
+    np.testing.assert_allclose(ours, theirs["dependency_ratio"], rtol=1e-12)
+    assert np.isfinite(ours).all()
+
+
 def test_key_figures_and_dependency_ratio() -> None:
     cube = np.zeros((2, N_AGES))
     cube[0, 10] = 30.0  # young
