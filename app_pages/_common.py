@@ -214,7 +214,7 @@ def page_header(title: str, language: Lang) -> None:
     params = ss.get(_state.K_SCENARIO, {})
     kind = params.get("baseline", "official")
     base_year = info.base_year
-    if kind == "official" and region in _state.OFFICIAL_BY_REGION:
+    if kind == "official" and _state.has_official_baseline(region):
         base_year = _state.official_baseline(region).inputs.base_year
     st.caption(
         t("vintage_line", language, name=info.name, region=info.code, base_year=base_year,

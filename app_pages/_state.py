@@ -38,8 +38,6 @@ from calculator.tables import PLANNING_GROUPS
 
 PARAMETERS_END_DEFAULT = int(str(PARAMETERS["end_year"].default))
 
-#: Official forecasts embedded as model inputs, by region: (forecast id, label key).
-OFFICIAL_BY_REGION: dict[str, str] = {"2580": "scb_regional_2024", "00": "scb_national_2025"}
 DEFAULT_REGION = "2580"
 OWN_FORECAST = "own"
 NO_COMPARISON = "none"
@@ -194,17 +192,13 @@ def baseline_kinds(region: str) -> tuple[str, ...]:
     """The baselines a region can use: official (if embedded as model inputs) and trend."""
     if is_online(region):
         return ("trend",)
-    return ("official", "trend") if region in OFFICIAL_BY_REGION else ("trend",)
+    return ("official", "trend") if has_official_baseline(region) else ("trend",)
 
 
-def _migration_description(inputs: ProjectionInputs, lang: str) -> str:
-    """How migration enters an official baseline, in words."""
-    if inputs.migration_mode == "gross":
-        return ("flyttningar som trendens bruttoflöden plus en nettojustering som återskapar "
-                "SCB:s folkmängd" if lang == "sv" else
-                "migration as the trend's gross flows plus a net adjustment that reproduces "
-                "SCB's population")
-    return "flyttningar som flyttnetto" if lang == "sv" else "migration as net migration"
+def has_official_baseline(region: str) -> bool:
+    """Whether ``region`` (an embedded area) has an official baseline: an embedded official
+    forecast that the model reproduces (:func:`calculator.data.official.official_forecast_for`)."""
+    return not is_online(region) and official_data.official_forecast_for(region) is not None
 
 
 @st.cache_resource(show_spinner=False)
@@ -212,16 +206,12 @@ def official_baseline(region: str) -> Baseline:
     """Engine inputs reproducing SCB's embedded official forecast for ``region``."""
     from calculator.official_baseline import official_baseline as build
 
-    forecast_id = OFFICIAL_BY_REGION[region]
-    built = build(forecast_id, region)
-    fc = official_data.FORECASTS[forecast_id]
-    inputs = built.inputs
+    forecast_id = official_data.official_forecast_for(region)
+    assert forecast_id is not None, region
+    inputs = build(forecast_id, region).inputs
     return Baseline("official", inputs, {
-        "en": f"{fc.label} (vintage {fc.vintage}), reproduced by the model "
-              f"(base year {inputs.base_year}, {_migration_description(inputs, 'en')})",
-        "sv": f"SCB:s prognos {fc.vintage} ({fc.label}), återskapad av modellen "
-              f"(basår {inputs.base_year}, {_migration_description(inputs, 'sv')})"},
-        inputs.base_year + inputs.n_years)
+        lang: official_data.describe_official_baseline(inputs, forecast_id, lang)
+        for lang in ("sv", "en")}, inputs.base_year + inputs.n_years)
 
 
 @st.cache_resource(show_spinner=False)
@@ -257,7 +247,7 @@ def baseline(region: str, kind: str, end_year: int) -> Baseline:
     """The baseline of ``kind`` for ``region`` (official falls back to trend if absent)."""
     if is_online(region):
         return online_baseline(region, end_year)
-    if kind == "official" and region in OFFICIAL_BY_REGION:
+    if kind == "official" and has_official_baseline(region):
         return official_baseline(region)
     return trend_baseline(region, end_year)
 
