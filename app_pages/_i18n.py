@@ -604,9 +604,10 @@ STRINGS: Final[dict[str, tuple[str, str]]] = {
         "The fetched TFR is {other}'s; fetch again for {name}.",
     ),
     "fu_online_missing": (
-        "SCB svarade inte på allt: {what}",
-        "SCB did not answer everything: {what}",
+        "Hämtades inte (SCB har inte publicerat tabellen än, eller den hittades inte): {what}",
+        "Not fetched (SCB has not published the table yet, or it was not found): {what}",
     ),
+    "fu_online_details": ("Detaljer från SCB:s svar", "Details of SCB's answer"),
     "fu_online_error": (
         "Utfallen kunde inte hämtas från SCB ({msg}). Sidan visar de inbyggda siffrorna.",
         "The outcomes could not be fetched from SCB ({msg}). The page shows the embedded "

@@ -383,8 +383,8 @@ class FollowupOnline:
     ``births``: Sweden's (region ``00``) live births by mother's age reached and child's sex
     (births frame plus ``source``), every year SCB answered; ``municipal_tfr``: SCB TAB4805 TFR
     of ``municipality`` (``year, region, tfr_children_per_woman, status``); ``sources``: the
-    tables used; ``missing``: optional parts SCB did not answer (e.g. CKM years not yet
-    published).
+    tables used; ``missing``: the optional tables SCB did not answer (e.g. CKM years not yet
+    published), ``warnings`` why.
     """
 
     municipality: str
@@ -393,6 +393,7 @@ class FollowupOnline:
     municipal_tfr: pd.DataFrame
     sources: tuple[str, ...]
     missing: tuple[str, ...]
+    warnings: tuple[str, ...]  # the client's reasons, for a details view
 
 
 #: Session key of the follow-up page's fetched outcomes (a :class:`FollowupOnline`).
@@ -442,7 +443,10 @@ def _fetch_followup_outcomes(municipality: str, base_url: str,
     report("klart", 3)
     sources = tuple(f"{src['table_id']} ({src['key']}, år {min(src['years'])}–{max(src['years'])})"
                     for src in [*fetcher.sources, *tfr_sources] if src.get("years"))
-    return FollowupOnline(municipality, stamp, births, tfr, sources, tuple(fetcher.warnings))
+    missing = tuple(spec.description for spec, part in zip(
+        (tables.BIRTHS, tables.BIRTHS_CKM), parts, strict=True) if part is None)
+    return FollowupOnline(municipality, stamp, births, tfr, sources, missing,
+                          tuple(fetcher.warnings))
 
 
 @st.cache_data(show_spinner=False)

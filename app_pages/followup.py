@@ -102,6 +102,9 @@ def _fetch_section(municipality: str, name: str, embedded: dict[str, pd.DataFram
     st.success("\n\n".join(lines))
     if fetched.missing:
         st.caption(t("fu_online_missing", language, what="; ".join(fetched.missing)))
+        with st.expander(t("fu_online_details", language)):
+            for warning in fetched.warnings:
+                st.text(warning)
     return fetched
 
 

@@ -143,6 +143,8 @@ def test_fetching_outcomes_from_scb_fills_in_and_says_which_years(
         in shown
     assert "Summerad fruktsamhet för Luleå från SCB: 2000–2025" in shown
     assert "från SCB (hämtat" in shown
+    # the fake has no 2025- (CKM) births table: the page says it was not fetched
+    assert "Hämtades inte" in shown and "2025- (CKM)" in shown
     assert "Prognosen från 2021 antog 106\u00a0810 födda 2024; 98\u00a0356 föddes" in shown
     assert "Luleås summerade fruktsamhet var 1,37 barn per kvinna 2025" in shown
     fetched = at.session_state[_state.K_FOLLOWUP_ONLINE]
