@@ -416,37 +416,29 @@ def _fetch_followup_outcomes(municipality: str, base_url: str,
                              _progress: ProgressCallback | None) -> FollowupOnline:
     from datetime import UTC, datetime
 
-    from calculator.data import fetch, jsonstat
-    from calculator.data import scb_tables as tables
+    from calculator.data import fetch
     from calculator.data.pxweb import PxWebClient
 
     client = PxWebClient(base_url, timeout_s=(5.0, 30.0), max_tries=1)
-    fetcher = fetch._Fetcher(client, "00", None)
-    steps = 3
+    steps = 2
 
     def report(step: str, done: int) -> None:
         if _progress is not None:
             _progress(step, done, steps)
 
     report("födda efter moderns ålder, riket", 0)
-    parts = [fetcher.long(tables.BIRTHS, None)]
-    report("födda 2025– (CKM), riket", 1)
-    parts.append(fetcher.long(tables.BIRTHS_CKM, None, optional=True))
-    long = pd.concat([p for p in parts if p is not None], ignore_index=True)
-    births = jsonstat.births_frame(long, source="SCB births, region 00 (fetched)")
-    table_ids = ", ".join(str(src["table_id"]) for src in fetcher.sources)
+    fetched = fetch.fetch_births("00", client)
+    table_ids = ", ".join(str(src["table_id"]) for src in fetched.sources)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    births = births.assign(source=f"SCB {table_ids} (hämtat {stamp} UTC)")
-    report(f"summerad fruktsamhet, {municipality}", 2)
+    births = fetched.births.assign(source=f"SCB {table_ids} (hämtat {stamp} UTC)")
+    report(f"summerad fruktsamhet, {municipality}", 1)
     tfr, tfr_sources = fetch.fetch_tfr([municipality], client)
     tfr = tfr.assign(status=tfr["status"].fillna("").astype(str))
-    report("klart", 3)
+    report("klart", 2)
     sources = tuple(f"{src['table_id']} ({src['key']}, år {min(src['years'])}–{max(src['years'])})"
-                    for src in [*fetcher.sources, *tfr_sources] if src.get("years"))
-    missing = tuple(spec.description for spec, part in zip(
-        (tables.BIRTHS, tables.BIRTHS_CKM), parts, strict=True) if part is None)
-    return FollowupOnline(municipality, stamp, births, tfr, sources, missing,
-                          tuple(fetcher.warnings))
+                    for src in [*fetched.sources, *tfr_sources] if src.get("years"))
+    return FollowupOnline(municipality, stamp, births, tfr, sources, tuple(fetched.missing),
+                          tuple(fetched.warnings))
 
 
 @st.cache_data(show_spinner=False)

@@ -132,3 +132,15 @@ def test_cli_data_fetch(scb, tmp_path, capsys):
 def test_live_fetch_lulea(tmp_path):
     data = fetch_region_dataset("2580", 2020, PxWebClient(cache_dir=tmp_path))
     assert data.population.groupby("year")["population"].sum()[2024] == 79_645
+
+
+def test_fetch_births_for_sweden_gives_the_published_total(scb, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Sweden's births 2024 by mother's age through the client: SCB's published 98,446
+    (mothers 15..49+, shared/reference SOURCES.md section 15)."""
+    from calculator.data.fetch import fetch_births
+
+    url, _fake = scb
+    result = fetch_births("00", client(url, tmp_path))
+    births = result.births
+    assert births[births["year"] == 2024]["births"].sum() == 98_446
+    assert [src["key"] for src in result.sources] == ["births"]

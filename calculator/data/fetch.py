@@ -213,6 +213,28 @@ def fetch_region_dataset(
     )
 
 
+@dataclass(frozen=True)
+class BirthsFetch:
+    """Births by mother's age fetched from SCB, with where they came from."""
+
+    births: pd.DataFrame  # the ``births`` frame of calculator.data.frames
+    sources: list[dict[str, Any]]  # one record per table answered (id, years, ...)
+    warnings: list[str]
+    missing: list[str]  # descriptions of optional tables SCB did not answer
+
+
+def fetch_births(region: str, client: PxWebClient) -> BirthsFetch:
+    """Live births by mother's age and sex of the child for ``region``: the registered
+    table, plus the Cell Key Method table from 2025 when SCB publishes it (optional)."""
+    fetcher = _Fetcher(client, region, None)
+    registered = fetcher.long(tables.BIRTHS, None)
+    ckm = fetcher.long(tables.BIRTHS_CKM, None, optional=True)
+    long = pd.concat([p for p in (registered, ckm) if p is not None], ignore_index=True)
+    births = jsonstat.births_frame(long, source=f"SCB births, region {region} (fetched)")
+    missing = [tables.BIRTHS_CKM.description] if ckm is None else []
+    return BirthsFetch(births, fetcher.sources, fetcher.warnings, missing)
+
+
 def fetch_tfr(
     regions: Sequence[str], client: PxWebClient
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
