@@ -14,15 +14,13 @@ holds and how it was transformed is documented in ``calculator/data/PROVENANCE.m
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
+from calculator.data.files import build_script_main, write_csv_gz
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.grid import FERTILE_AGE_MAX, FERTILE_AGE_MIN, age_from_label
@@ -201,19 +199,8 @@ def build(reference: Path, out_dir: Path = EMBEDDED_DIR) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
-    parser.add_argument("--out", type=Path, default=EMBEDDED_DIR, help="output folder")
-    args = parser.parse_args(argv)
-    try:
-        reference = reference_folder(args.reference)
-    except InputValidationError as exc:
-        parser.error(f"--reference {exc}")
-    counts = build(reference, args.out)
-    for name, rows in counts.items():
-        size = (args.out / name).stat().st_size
-        sys.stdout.write(f"{name}: {rows} rows, {size} bytes\n")
-    return 0
+    """Command line: ``python -m calculator.data.build_embedded --reference DIR [--out DIR]``."""
+    return build_script_main(__doc__.splitlines()[0] if __doc__ else "", build, EMBEDDED_DIR, argv)
 
 
 if __name__ == "__main__":

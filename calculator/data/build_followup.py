@@ -33,15 +33,13 @@ table ids, content codes, reference dates and transformations.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
+from calculator.data.files import build_script_main, write_csv_gz
 from calculator.data.frames import validate_frame
 from calculator.exceptions import InputValidationError
 from calculator.followup import observed_tfr_from_births
@@ -227,18 +225,8 @@ def build(reference: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
-    args = parser.parse_args(argv)
-    try:
-        reference = reference_folder(args.reference)
-    except InputValidationError as exc:
-        parser.error(f"--reference {exc}")
-    counts = build(reference, args.out)
-    for name, n in counts.items():
-        sys.stdout.write(f"{name}: {n} rows\n")
-    return 0
+    """Command line: ``python -m calculator.data.build_followup --reference DIR [--out DIR]``."""
+    return build_script_main(__doc__.splitlines()[0] if __doc__ else "", build, OUT_DIR, argv)
 
 
 if __name__ == "__main__":

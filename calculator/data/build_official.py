@@ -19,16 +19,14 @@ Nothing here runs at import time of the library; the app only reads the built fi
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from calculator.data.files import REFERENCE_HELP, reference_folder, write_csv_gz
+from calculator.data.files import build_script_main, write_csv_gz
 from calculator.exceptions import InputValidationError
 from calculator.grid import OPEN_AGE, SCB_SEX_CODES
 
@@ -195,18 +193,8 @@ def build(reference: Path, out: Path) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    args = parser.parse_args(argv)
-    try:
-        reference = reference_folder(args.reference)
-    except InputValidationError as exc:
-        parser.error(f"--reference {exc}")
-    rows = build(reference, args.out)
-    for name, n in rows.items():
-        sys.stdout.write(f"{args.out / name}: {n} rows\n")
-    return 0
+    """Command line: ``python -m calculator.data.build_official --reference DIR [--out DIR]``."""
+    return build_script_main(__doc__.splitlines()[0] if __doc__ else "", build, DEFAULT_OUT, argv)
 
 
 if __name__ == "__main__":

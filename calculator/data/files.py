@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import io
 import os
+import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -82,3 +85,25 @@ def reference_folder(path: str | os.PathLike[str]) -> Path:
             location=str(folder),
         )
     return folder
+
+
+def build_script_main(
+    description: str,
+    build: Callable[[Path, Path], dict[str, int]],
+    default_out: Path,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """The command line every ``build_*`` script shares: ``--reference`` (required, checked)
+    and ``--out``; runs ``build(reference, out)`` and prints rows and bytes per file."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--reference", type=Path, required=True, help=REFERENCE_HELP)
+    parser.add_argument("--out", type=Path, default=default_out, help="output folder")
+    args = parser.parse_args(argv)
+    try:
+        reference = reference_folder(args.reference)
+    except InputValidationError as exc:
+        parser.error(f"--reference {exc}")
+    for name, rows in build(reference, args.out).items():
+        size = (args.out / name).stat().st_size
+        sys.stdout.write(f"{args.out / name}: {rows} rows, {size} bytes\n")
+    return 0
