@@ -246,3 +246,11 @@ def running_server() -> Iterator[tuple[str, FakeScb]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def fake_client(url: str, cache: Any, **kwargs: Any) -> Any:
+    """A PxWeb client for the fake server: no rate-limit waits, no backoff sleeps."""
+    from calculator.data.pxweb import PxWebClient, RateLimiter
+
+    return PxWebClient(url, cache_dir=cache, rate_limiter=RateLimiter(1000, 1.0), backoff_s=0,
+                       **kwargs)

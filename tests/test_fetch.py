@@ -12,22 +12,11 @@ import pytest
 
 from calculator.cli import main
 from calculator.data.fetch import fetch_region_dataset, write_input_dataset
-from calculator.data.pxweb import PxWebClient, RateLimiter
+from calculator.data.pxweb import PxWebClient
 from calculator.data.templates import load_inputs
 from calculator.exceptions import InputValidationError, ScbApiError
 from calculator.projection import project
-from tests.pxweb_server import running_server
-
-
-@pytest.fixture(scope="module")
-def scb():
-    with running_server() as server:
-        yield server
-
-
-def client(url, cache, **kwargs):
-    return PxWebClient(url, cache_dir=cache, rate_limiter=RateLimiter(1000, 1.0), backoff_s=0,
-                       **kwargs)
+from tests.pxweb_server import fake_client as client
 
 
 @pytest.fixture(scope="module")

@@ -17,19 +17,8 @@ from calculator.data.official_online import (
     fetch_national_projection,
     fetch_regional_projection,
 )
-from calculator.data.pxweb import PxWebClient, RateLimiter
 from calculator.exceptions import ScbApiError
-from tests.pxweb_server import running_server
-
-
-@pytest.fixture(scope="module")
-def scb():
-    with running_server() as server:
-        yield server
-
-
-def client(url, cache):
-    return PxWebClient(url, cache_dir=cache, rate_limiter=RateLimiter(1000, 1.0), backoff_s=0)
+from tests.pxweb_server import fake_client as client
 
 
 def test_regional_projection_matches_embedded_official(scb, tmp_path):

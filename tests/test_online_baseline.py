@@ -21,17 +21,16 @@ from calculator.data.online_baseline import (
     projection_long,
     vintage_text,
 )
-from calculator.data.pxweb import PxWebClient, RateLimiter
+from calculator.data.pxweb import PxWebClient
 from calculator.exceptions import InputValidationError, ScbApiError
 from calculator.projection import project
-from tests.pxweb_server import running_server
+from tests.pxweb_server import fake_client, running_server
 
 
 @pytest.fixture(scope="module")
 def area(tmp_path_factory):
     with running_server() as (url, _fake):
-        client = PxWebClient(url, cache_dir=tmp_path_factory.mktemp("cache"),
-                             rate_limiter=RateLimiter(1000, 1.0), backoff_s=0)
+        client = fake_client(url, tmp_path_factory.mktemp("cache"))
         steps: list[tuple[str, int, int]] = []
         fetched = fetch_online_area("2580", client, progress=lambda *a: steps.append(a))
     return fetched, steps

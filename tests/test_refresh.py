@@ -18,21 +18,13 @@ import pytest
 from calculator.cli import main
 from calculator.data import embedded
 from calculator.data.build_embedded import EMBEDDED_DIR
-from calculator.data.pxweb import PxWebClient, RateLimiter
 from calculator.data.refresh import FILES, REFRESH_NOTE, read_dataset, refresh_embedded
 from calculator.exceptions import ScbApiError
-from tests.pxweb_server import running_server
-
-
-@pytest.fixture(scope="module")
-def scb():
-    with running_server() as server:
-        yield server
+from tests.pxweb_server import fake_client
 
 
 def client(url, cache, **kwargs):
-    return PxWebClient(url, cache_dir=cache, rate_limiter=RateLimiter(1000, 1.0), backoff_s=0,
-                       refresh=True, **kwargs)
+    return fake_client(url, cache, refresh=True, **kwargs)
 
 
 @pytest.fixture
